@@ -17,7 +17,7 @@ int fs_mkdir_p(const char *path, mode_t mode, struct uk_err *err)
 	_cleanup_free_ char *p = xstrdup(path);
 	char *s;
 
-	for (s = p + 1; ; s++) {
+	for (s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char c = *s;
@@ -168,20 +168,23 @@ static char *dir_of(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
-int fs_atomic_open(struct fs_atomic *a, const char *path, mode_t mode, struct uk_err *err)
+static int atomic_open(struct fs_atomic *a, const char *path, mode_t mode, bool named,
+		       struct uk_err *err)
 {
 	_cleanup_free_ char *dir = dir_of(path);
 	int fd;
 
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
-	if (fd >= 0) {
-		a->path = xstrdup(path);
-		a->tmp = NULL;
-		a->fd = fd;
-		return 0;
+	if (!named) {
+		fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+		if (fd >= 0) {
+			a->path = xstrdup(path);
+			a->tmp = NULL;
+			a->fd = fd;
+			return 0;
+		}
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return uk_err_errno(err, "create '%s'", path);
 	}
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return uk_err_errno(err, "create '%s'", path);
 
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
@@ -203,6 +206,16 @@ int fs_atomic_open(struct fs_atomic *a, const char *path, mode_t mode, struct uk
 	a->tmp = tmp;
 	a->fd = fd;
 	return 0;
+}
+
+int fs_atomic_open(struct fs_atomic *a, const char *path, mode_t mode, struct uk_err *err)
+{
+	return atomic_open(a, path, mode, false, err);
+}
+
+int fs_atomic_open_named(struct fs_atomic *a, const char *path, mode_t mode, struct uk_err *err)
+{
+	return atomic_open(a, path, mode, true, err);
 }
 
 int fs_atomic_commit(struct fs_atomic *a, struct uk_err *err)

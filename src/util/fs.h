@@ -27,13 +27,21 @@ int fs_rm_rf(const char *path, struct uk_err *err);
 struct fs_atomic {
 	char *path; /* final path */
 	char *tmp;  /* temporary name, when O_TMPFILE is not available */
-	int fd;     /* open for writing */
+	int fd;	    /* open for writing */
 };
 
-#define FS_ATOMIC_INIT { .path = NULL, .tmp = NULL, .fd = -1 }
+#define FS_ATOMIC_INIT                              \
+	{                                           \
+		.path = NULL, .tmp = NULL, .fd = -1 \
+	}
 #define _cleanup_atomic_ _cleanup_(fs_atomic_abort)
 
 int fs_atomic_open(struct fs_atomic *a, const char *path, mode_t mode, struct uk_err *err);
+/*
+ * Like fs_atomic_open(), but the temporary file always has a name (a->tmp),
+ * so that a child program can write it by path before the commit.
+ */
+int fs_atomic_open_named(struct fs_atomic *a, const char *path, mode_t mode, struct uk_err *err);
 /* Flushes and renames the file into place; the struct is released either way. */
 int fs_atomic_commit(struct fs_atomic *a, struct uk_err *err);
 /* Discards the file (no-op after commit or on an unopened struct). */
