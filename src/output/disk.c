@@ -148,6 +148,19 @@ int output_seed_make(struct output_seed *s, const char *const *paths, const char
 	return 0;
 }
 
+void output_seed_from(struct output_seed *s, const void *data, size_t len, const char *const *strs)
+{
+	struct sha256 h;
+	char hex[SHA256_HEX_LEN + 1];
+
+	sha256_init(&h);
+	sha256_update(&h, data, len);
+	for (size_t i = 0; strs && strs[i]; i++)
+		sha256_update(&h, strs[i], strlen(strs[i]) + 1);
+	sha256_final_hex(&h, hex);
+	hex_decode(hex, s->d, sizeof(s->d));
+}
+
 void output_seed_bytes(const struct output_seed *s, const char *purpose, uint8_t *out, size_t n)
 {
 	struct sha256 h;

@@ -51,6 +51,8 @@ struct output_seed {
 /* Hashes each file in paths (NULL-terminated) and each string in strs (NULL-terminated). */
 int output_seed_make(struct output_seed *s, const char *const *paths, const char *const *strs,
 		     struct uk_err *err);
+/* The same from bytes in memory and strings (NULL-terminated). */
+void output_seed_from(struct output_seed *s, const void *data, size_t len, const char *const *strs);
 /* Fills out[n] (n <= 32) with bytes derived from the seed and a purpose ("disk-guid", ...). */
 void output_seed_bytes(const struct output_seed *s, const char *purpose, uint8_t *out, size_t n);
 /* A random-looking (version 4, RFC 4122 variant) GUID in GPT's on-disk byte order. */

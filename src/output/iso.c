@@ -27,12 +27,13 @@
 
 char *output_iso_timestring(int64_t epoch)
 {
-	time_t t = (time_t)epoch;
+	/* xorriso takes the time 0 for "not set": the epoch 0 becomes one second later */
+	time_t t = epoch > 0 ? (time_t)epoch : 1;
 	struct tm tm;
 	char buf[32];
 
 	if (!gmtime_r(&t, &tm) || tm.tm_year < 70 || tm.tm_year > 999)
-		return xstrdup("1970010100000000");
+		return xstrdup("1970010100000100");
 	strftime(buf, sizeof(buf), "%Y%m%d%H%M%S00", &tm);
 	return xstrdup(buf);
 }

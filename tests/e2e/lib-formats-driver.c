@@ -12,6 +12,7 @@
 
 #include "output/boot.h"
 #include "output/disk.h"
+#include "output/vdisk.h"
 #include "util/err.h"
 
 int main(int argc, char **argv)
@@ -49,7 +50,22 @@ int main(int argc, char **argv)
 		r = output_iso_efi_make(&b, out, &err);
 	else if (!strcmp(fmt, "iso-efi-initrd"))
 		r = output_iso_efi_initrd_make(&b, out, &err);
-	else {
+	else if (!strcmp(fmt, "qcow2"))
+		r = output_vdisk_convert(b.kernel, OUTPUT_VDISK_QCOW2, out, b.name, b.epoch, &err);
+	else if (!strcmp(fmt, "vhd"))
+		r = output_vdisk_convert(b.kernel, OUTPUT_VDISK_VHD_FIXED, out, b.name, b.epoch,
+					 &err);
+	else if (!strcmp(fmt, "dynamic-vhd"))
+		r = output_vdisk_convert(b.kernel, OUTPUT_VDISK_VHD_DYNAMIC, out, b.name, b.epoch,
+					 &err);
+	else if (!strcmp(fmt, "vmdk"))
+		r = output_vdisk_convert(b.kernel, OUTPUT_VDISK_VMDK, out, b.name, b.epoch, &err);
+	else if (!strcmp(fmt, "gcp")) {
+		FILE *f = fopen(out, "we");
+		r = f ? output_gcp_write(b.kernel, fileno(f), b.epoch, &err) : -1;
+		if (f)
+			fclose(f);
+	} else {
 		fprintf(stderr, "unknown format '%s'\n", fmt);
 		return 2;
 	}
