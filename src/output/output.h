@@ -35,6 +35,13 @@ struct output_ops {
 	const char *description; /* one line for `unikit build -help` */
 	/* Writes the format's outputs atomically (all appear, or none). */
 	int (*write)(struct output_ctx *ctx, struct uk_err *err);
+	/*
+	 * Optional (NULL: nothing to check): called for every format of a build
+	 * before any of them writes, it fails on what would make write() fail
+	 * (a missing tool, a -size too small for the content), so that a bad
+	 * build writes nothing.
+	 */
+	int (*check)(struct output_ctx *ctx, struct uk_err *err);
 };
 
 /* The table of every format, in the order `build -help` lists them. */
