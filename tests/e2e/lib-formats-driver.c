@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *fmt = argv[1], *out = argv[2], *in = argv[3];
+	const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
 	b.kernel = in;
 	b.initrd = argc > 4 && *argv[4] ? argv[4] : NULL;
 	b.cmdline = argc > 5 ? argv[5] : "";
@@ -155,13 +156,13 @@ int main(int argc, char **argv)
 	else if (!strcmp(fmt, "iso-efi-initrd"))
 		r = output_iso_efi_initrd_make(&b, out, &err);
 	else if (!strcmp(fmt, "qcow2"))
-		r = output_vdisk_convert(in, OUTPUT_VDISK_QCOW2, out, b.name, b.epoch, &err);
+		r = output_vdisk_convert(in, OUTPUT_VDISK_QCOW2, out, base, b.epoch, &err);
 	else if (!strcmp(fmt, "vhd"))
-		r = output_vdisk_convert(in, OUTPUT_VDISK_VHD_FIXED, out, b.name, b.epoch, &err);
+		r = output_vdisk_convert(in, OUTPUT_VDISK_VHD_FIXED, out, base, b.epoch, &err);
 	else if (!strcmp(fmt, "dynamic-vhd"))
-		r = output_vdisk_convert(in, OUTPUT_VDISK_VHD_DYNAMIC, out, b.name, b.epoch, &err);
+		r = output_vdisk_convert(in, OUTPUT_VDISK_VHD_DYNAMIC, out, base, b.epoch, &err);
 	else if (!strcmp(fmt, "vmdk"))
-		r = output_vdisk_convert(in, OUTPUT_VDISK_VMDK, out, b.name, b.epoch, &err);
+		r = output_vdisk_convert(in, OUTPUT_VDISK_VMDK, out, base, b.epoch, &err);
 	else if (!strcmp(fmt, "root-tar")) {
 		r = output_root_tar_write(&root, out, b.epoch, &info, &err);
 		if (r == 0)
@@ -173,7 +174,7 @@ int main(int argc, char **argv)
 		if (r == 0 && !strcmp(fmt, "erofs"))
 			r = output_erofs_make(stage, out, "driver", b.epoch, &err);
 		else if (r == 0)
-			r = output_rootiso_make(stage, out, b.name, b.epoch, &err);
+			r = output_rootiso_make(stage, out, base, b.epoch, &err);
 		_cleanup_free_ char *state = xasprintf("%s.fakeroot", stage);
 		unlink(state);
 		struct uk_err e2 = { 0 };
