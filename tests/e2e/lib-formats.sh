@@ -67,3 +67,11 @@ boot_efi() {
 booted_root() {
 	sed -n 's/.*(root: \([a-z0-9]*\)).*/\1/p' "$1" | head -n 1
 }
+
+# Copies section NAME of the PE file IN to OUT, where objdump says it is.
+pe_section() {
+	local size off
+	read -r size off < <(objdump -h "$1" | awk -v s="$2" '$2 == s { print $3, $6 }')
+	[ -n "$size" ] || { echo "no section $2 in $1" >&2; return 1; }
+	tail -c +$((0x$off + 1)) "$1" | head -c $((0x$size)) >"$3"
+}
