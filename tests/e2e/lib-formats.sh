@@ -73,5 +73,6 @@ pe_section() {
 	local size off
 	read -r size off < <(objdump -h "$1" | awk -v s="$2" '$2 == s { print $3, $6 }')
 	[ -n "$size" ] || { echo "no section $2 in $1" >&2; return 1; }
-	tail -c +$((0x$off + 1)) "$1" | head -c $((0x$size)) >"$3"
+	dd if="$1" of="$3" bs=1M iflag=skip_bytes,count_bytes skip=$((0x$off)) count=$((0x$size)) \
+		status=none
 }
