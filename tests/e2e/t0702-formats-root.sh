@@ -73,7 +73,7 @@ test_expect_success 'an erofs and an ISO root keep owners and device nodes witho
 	    f = tarfile.TarInfo("owned"); f.uid = 1234; f.gid = 567; f.mode = 0o640; f.size = 2; t.addfile(f, io.BytesIO(b"x\n"))
 	PY
 	fdrv root-tar dev-root.tar dev.tar >/dev/null &&
-	mkdir -m 0777 nb && cp dev-root.tar nb/ &&
+	mkdir -m 0777 nb && cp dev-root.tar nb/ && chmod a+r nb/dev-root.tar &&
 	as_user() {
 		if [ "$(id -u)" -eq 0 ]; then
 			setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR="$PWD/nb" "$@"
