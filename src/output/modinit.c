@@ -18,6 +18,7 @@
 
 #include "output/cpio.h"
 #include "output/disk.h"
+#include "output/modinfo.h"
 #include "output/root.h"
 #include "output/tool.h"
 #include "util/fs.h"
@@ -124,14 +125,7 @@ static struct module *find(struct modules *ms, const char *name)
 	return NULL;
 }
 
-/*
- * The .modinfo values of an ELF64 module that say what it needs: depends=
- * (comma-separated), softdep= ("pre: a b post: c") and its alias= names.
- */
-struct modinfo {
-	struct strbuf depends, pre, aliases; /* each a list of names, one per line */
-};
-
+/* Adds the words of s (separated by any of seps) to sb, one per line. */
 static void add_words(struct strbuf *sb, const char *s, size_t len, const char *seps)
 {
 	while (len) {
@@ -178,7 +172,7 @@ static void softdep_pre(struct strbuf *sb, const char *s, size_t len)
 	((uint64_t)output_get_le32((sh) + (off)) | (uint64_t)output_get_le32((sh) + (off) + 4) \
 							   << 32)
 
-static void modinfo_read(const uint8_t *p, size_t len, struct modinfo *mi)
+void output_modinfo_read(const uint8_t *p, size_t len, struct output_modinfo *mi)
 {
 	if (len < 64 ||
 	    memcmp(p,
@@ -292,8 +286,8 @@ static int scan(const char *tar, struct modules *ms, int pass, struct uk_err *er
 			size_t len;
 			if (read_data(a, archive_entry_pathname(e), &data, &len, err) < 0)
 				goto out;
-			struct modinfo mi = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
-			modinfo_read(data, len, &mi);
+			struct output_modinfo mi = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+			output_modinfo_read(data, len, &mi);
 			strbuf_addstr(&mi.pre, mi.depends.buf);
 			XGROW(ms->m, ms->alloc, ms->n + 1);
 			ms->m[ms->n++] = (struct module){

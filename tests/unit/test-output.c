@@ -19,6 +19,7 @@
 #include "output/disk.h"
 #include "output/gpt.h"
 #include "output/iso.h"
+#include "output/modinfo.h"
 #include "output/root.h"
 #include "output/vdisk.h"
 #include "util/err.h"
@@ -329,6 +330,36 @@ static void test_gcp_sparse_tar(void **state)
 	archive_read_free(a);
 	free(got);
 	free(want);
+}
+
+static void test_modinfo(void **state)
+{
+	struct uk_err err = { 0 };
+	struct output_modinfo mi = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+	char *data;
+	size_t len;
+
+	/* seeds of the fuzz target: ELF64 files with a .modinfo section */
+	assert_int_equal(
+		fs_read_file("tests/fuzz/corpus/modinfo/erofs.ko", 1 << 20, &data, &len, &err), 0);
+	output_modinfo_read((const uint8_t *)data, len, &mi);
+	assert_string_equal(mi.depends.buf, "libcrc32c\n");
+	assert_string_equal(mi.aliases.buf, "fs-erofs\n");
+	assert_string_equal(mi.pre.buf, "");
+	free(data);
+	strbuf_reset(&mi.depends);
+	strbuf_reset(&mi.aliases);
+	assert_int_equal(
+		fs_read_file("tests/fuzz/corpus/modinfo/softdep.ko", 1 << 20, &data, &len, &err),
+		0);
+	output_modinfo_read((const uint8_t *)data, len, &mi);
+	assert_string_equal(mi.pre.buf, "crc32c\n");
+	assert_string_equal(mi.depends.buf, "");
+	assert_string_equal(mi.aliases.buf, "crypto-crc32c\ncrc32c\n");
+	free(data);
+	strbuf_release(&mi.depends);
+	strbuf_release(&mi.pre);
+	strbuf_release(&mi.aliases);
 }
 
 static int teardown(void **state)
