@@ -378,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_seed),	   cmocka_unit_test(test_root_cmdline),
 		cmocka_unit_test(test_iso_names),  cmocka_unit_test(test_pe_sections),
 		cmocka_unit_test(test_cpio),	   cmocka_unit_test(test_gcp_sparse_tar),
+		cmocka_unit_test(test_modinfo),
 	};
 	if (!mkdtemp(tmpdir))
 		return 1;
