@@ -194,15 +194,15 @@ int output_emit_disk_format(struct output_ctx *ctx, enum output_disk_kind kind, 
 
 	if (output_emit_disk(ctx, kind, format, &disk, err) < 0 ||
 	    output_dest_open(ctx, suffix, true, &d, err) < 0)
-		return uk_err_wrap(err, "format '%s'", format);
+		return -1;
 	if (raw) {
 		if (output_copy_path(disk, d.fd, err) < 0)
-			return uk_err_wrap(err, "format '%s'", format);
+			return -1;
 	} else {
 		const char *base = strrchr(d.final, '/');
 		if (output_vdisk_convert(disk, vkind, d.path, base ? base + 1 : d.final, ctx->epoch,
 					 err) < 0)
-			return uk_err_wrap(err, "format '%s'", format);
+			return -1;
 	}
 	return output_dest_commit(&d, err);
 }
@@ -268,20 +268,27 @@ int output_emit_root_stage(struct output_ctx *ctx, char **stage, struct output_t
 {
 	_cleanup_free_ char *tar = NULL;
 	_cleanup_free_ char *s = xasprintf("%s/root-stage", ctx->tmpdir);
-	_cleanup_free_ char *done = xasprintf("%s/root-stage.done", ctx->tmpdir);
 
 	if (output_emit_root_tar(ctx, &tar, info, err) < 0)
 		return -1;
-	if (access(done, F_OK) != 0) {
-		struct uk_err ignore = { 0 };
-		if (fs_rm_rf(s, &ignore) < 0)
-			uk_err_release(&ignore);
-		if (output_root_stage(tar, s, err) < 0 ||
-		    fs_write_file_atomic(done, "", 0, 0600, err) < 0)
-			return -1;
+	output_emit_root_stage_remove(s);
+	if (output_root_stage(tar, s, err) < 0) {
+		output_emit_root_stage_remove(s);
+		return -1;
 	}
 	*stage = TAKE_PTR(s);
 	return 0;
+}
+
+void output_emit_root_stage_remove(const char *stage)
+{
+	struct uk_err ignore = { 0 };
+	_cleanup_free_ char *state = xasprintf("%s.fakeroot", stage);
+
+	/* the build removes its scratch directory, but not trees in it */
+	if (fs_rm_rf(stage, &ignore) < 0)
+		uk_err_release(&ignore);
+	unlink(state);
 }
 
 static const struct {
@@ -341,6 +348,8 @@ int output_emit_kernel_root(struct output_ctx *ctx, enum output_rootfs_kind kind
 		: kind == OUTPUT_ROOT_EROFS
 			? output_erofs_make(stage, image.path, info.sha256, ctx->epoch, err)
 			: output_rootiso_make(stage, image.path, ctx->name, ctx->epoch, err);
+	if (stage)
+		output_emit_root_stage_remove(stage);
 	if (r < 0)
 		goto fail;
 	/* all four are complete: now they appear */
@@ -349,7 +358,9 @@ int output_emit_kernel_root(struct output_ctx *ctx, enum output_rootfs_kind kind
 		goto fail;
 	return 0;
 fail:
+	if (stage)
+		output_emit_root_stage_remove(stage);
 	if (!err->msg)
-		uk_err_errno(err, "write");
-	return uk_err_wrap(err, "format '%s'", format);
+		uk_err_errno(err, "write the outputs of '%s'", format);
+	return -1;
 }

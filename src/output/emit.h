@@ -60,9 +60,10 @@ int output_emit_disk_format(struct output_ctx *ctx, enum output_disk_kind kind, 
 /* The root tar of this build (boot/ left out), made once. */
 int output_emit_root_tar(struct output_ctx *ctx, char **path, struct output_tar_info *info,
 			 struct uk_err *err);
-/* The root extracted under fakeroot for erofs and ISO roots, made once. */
+/* The root extracted under fakeroot for an erofs or ISO root; remove it when done. */
 int output_emit_root_stage(struct output_ctx *ctx, char **stage, struct output_tar_info *info,
 			   struct uk_err *err);
+void output_emit_root_stage_remove(const char *stage);
 
 /* A disk-root format: NAME-kernel, NAME-cmdline, NAME-root-initrd.img and the image. */
 enum output_rootfs_kind { OUTPUT_ROOT_SQUASHFS, OUTPUT_ROOT_EROFS, OUTPUT_ROOT_ISO };

@@ -15,7 +15,7 @@ static int write_gcp(struct output_ctx *ctx, struct uk_err *err)
 	if (output_emit_disk(ctx, OUTPUT_DISK_BIOS, "gcp", &disk, err) < 0 ||
 	    output_dest_open(ctx, ".img.tar.gz", true, &d, err) < 0 ||
 	    output_gcp_write(disk, d.fd, ctx->epoch, err) < 0)
-		return uk_err_wrap(err, "format 'gcp'");
+		return -1;
 	return output_dest_commit(&d, err);
 }
 

@@ -22,7 +22,7 @@ static int write_iso_bios(struct output_ctx *ctx, struct uk_err *err)
 	if (check(ctx, err) < 0 || output_emit_boot(ctx, "iso-bios", true, &b, err) < 0 ||
 	    output_dest_open(ctx, ".iso", true, &d, err) < 0 ||
 	    output_iso_bios_make(&b, d.path, err) < 0)
-		return uk_err_wrap(err, "format 'iso-bios'");
+		return -1;
 	return output_dest_commit(&d, err);
 }
 

@@ -25,7 +25,7 @@ static int write_iso_efi_initrd(struct output_ctx *ctx, struct uk_err *err)
 	if (check(ctx, err) < 0 || output_emit_boot(ctx, "iso-efi-initrd", true, &b, err) < 0 ||
 	    output_dest_open(ctx, "-efi-initrd.iso", true, &d, err) < 0 ||
 	    output_iso_efi_initrd_make(&b, d.path, err) < 0)
-		return uk_err_wrap(err, "format 'iso-efi-initrd'");
+		return -1;
 	return output_dest_commit(&d, err);
 }
 

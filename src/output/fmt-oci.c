@@ -12,7 +12,7 @@ static int write_oci(struct output_ctx *ctx, struct uk_err *err)
 	if (output_emit_root_tar(ctx, &tar, &info, err) < 0 ||
 	    output_dest_open(ctx, ".oci.tar", true, &d, err) < 0 ||
 	    output_oci_write(tar, &info, &o, d.fd, err) < 0)
-		return uk_err_wrap(err, "format 'oci'");
+		return -1;
 	return output_dest_commit(&d, err);
 }
 

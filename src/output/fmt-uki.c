@@ -25,7 +25,7 @@ static int write_uki(struct output_ctx *ctx, struct uk_err *err)
 	if (check(ctx, err) < 0 || output_emit_boot(ctx, "uki", true, &b, err) < 0 ||
 	    output_dest_open(ctx, ".efi", true, &d, err) < 0 ||
 	    output_uki_make(&b, d.path, err) < 0)
-		return uk_err_wrap(err, "format 'uki'");
+		return -1;
 	return output_dest_commit(&d, err);
 }
 
