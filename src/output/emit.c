@@ -292,11 +292,11 @@ void output_emit_root_stage_remove(const char *stage)
 }
 
 static const struct {
-	const char *format, *suffix, *dev, *fstype;
+	const char *format, *suffix;
 } roots[] = {
-	[OUTPUT_ROOT_SQUASHFS] = { "kernel+squashfs", "-squashfs.img", "/dev/vda", "squashfs" },
-	[OUTPUT_ROOT_EROFS] = { "kernel+erofs", "-erofs.img", "/dev/vda", "erofs" },
-	[OUTPUT_ROOT_ISO] = { "kernel+iso", ".iso", "/dev/sr0", "iso9660" },
+	[OUTPUT_ROOT_SQUASHFS] = { "kernel+squashfs", "-squashfs.img" },
+	[OUTPUT_ROOT_EROFS] = { "kernel+erofs", "-erofs.img" },
+	[OUTPUT_ROOT_ISO] = { "kernel+iso", ".iso" },
 };
 
 int output_emit_kernel_root_check(struct output_ctx *ctx, enum output_rootfs_kind kind,
@@ -334,7 +334,7 @@ int output_emit_kernel_root(struct output_ctx *ctx, enum output_rootfs_kind kind
 		goto fail;
 	if (kind != OUTPUT_ROOT_SQUASHFS && output_emit_root_stage(ctx, &stage, &info, err) < 0)
 		goto fail;
-	cmd = output_root_cmdline(b.cmdline, roots[kind].dev, roots[kind].fstype);
+	cmd = output_root_cmdline(b.cmdline);
 	if (output_dest_open(ctx, "-kernel", false, &kernel, err) < 0 ||
 	    output_copy_path(b.kernel, kernel.fd, err) < 0 ||
 	    output_dest_open(ctx, "-cmdline", false, &cmdline, err) < 0 ||

@@ -57,8 +57,14 @@ int output_rootiso_make(const char *stage, const char *out, const char *name, in
  */
 int output_root_initrd_write(const char *tar, int out_fd, int64_t epoch, struct uk_err *err);
 
-/* The command line for a root on a disk: cmdline plus root= and rootfstype= unless given. */
-char *output_root_cmdline(const char *cmdline, const char *dev, const char *fstype);
+/*
+ * The command line for a root on a disk: cmdline plus root=/dev/vda (the
+ * first virtio disk) unless it has a root=. The same for the three formats, so
+ * that one build may write them all; the boot initramfs also tries /dev/sr0,
+ * /dev/sda and /dev/nvme0n1, and finds the file system type by itself.
+ */
+#define OUTPUT_ROOT_DEVICE "/dev/vda"
+char *output_root_cmdline(const char *cmdline);
 
 /* Container images of the root (the tar is their one layer), entrypoint /init. */
 struct output_image_opts {

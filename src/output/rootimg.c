@@ -140,10 +140,10 @@ int output_rootiso_make(const char *stage, const char *out, const char *name, in
 	return 0;
 }
 
-char *output_root_cmdline(const char *cmdline, const char *dev, const char *fstype)
+char *output_root_cmdline(const char *cmdline)
 {
 	struct strbuf sb = STRBUF_INIT;
-	bool has_root = false, has_type = false;
+	bool has_root = false;
 	const char *p = cmdline;
 
 	while (*p) {
@@ -151,8 +151,6 @@ char *output_root_cmdline(const char *cmdline, const char *dev, const char *fsty
 			p++;
 		if (str_has_prefix(p, "root="))
 			has_root = true;
-		if (str_has_prefix(p, "rootfstype="))
-			has_type = true;
 		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
 			p++;
 	}
@@ -160,8 +158,6 @@ char *output_root_cmdline(const char *cmdline, const char *dev, const char *fsty
 	while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == ' '))
 		strbuf_setlen(&sb, sb.len - 1);
 	if (!has_root)
-		strbuf_addf(&sb, "%sroot=%s", sb.len ? " " : "", dev);
-	if (!has_type)
-		strbuf_addf(&sb, "%srootfstype=%s", sb.len ? " " : "", fstype);
+		strbuf_addf(&sb, "%sroot=" OUTPUT_ROOT_DEVICE, sb.len ? " " : "");
 	return strbuf_detach(&sb, NULL);
 }

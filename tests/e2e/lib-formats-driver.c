@@ -181,8 +181,7 @@ int main(int argc, char **argv)
 		fs_rm_rf(stage, &e2);
 		uk_err_release(&e2);
 	} else if (!strcmp(fmt, "root-cmdline")) {
-		char *c = output_root_cmdline(in, argc > 4 ? argv[4] : "/dev/vda",
-					      argc > 5 ? argv[5] : "squashfs");
+		char *c = output_root_cmdline(in);
 		puts(c);
 		free(c);
 		r = 0;

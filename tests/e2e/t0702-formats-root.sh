@@ -39,7 +39,7 @@ test_expect_success 'kernel+squashfs: the root on a squashfs disk boots' '
 	unsquashfs -lln root.sqfs >list &&
 	test_grep "^-rwxr-xr-x 0/0 .* squashfs-root/init$" list &&
 	test_grep "^drwxr-xr-x 0/0 .* squashfs-root$" list &&
-	cmdline=$(fdrv root-cmdline - "$FORMATS_CMDLINE" /dev/vda squashfs) &&
+	cmdline=$(fdrv root-cmdline - "$FORMATS_CMDLINE") &&
 	boot_bios sq.log -kernel "$FX/vmlinuz" -initrd initrd.img -append "$cmdline" \
 		-drive file=root.sqfs,format=raw,if=virtio,readonly=on &&
 	test "$(booted_root sq.log)" = squashfs
@@ -49,16 +49,16 @@ test_expect_success 'kernel+erofs: the root on an erofs disk boots' '
 	fdrv erofs root.erofs rt.tar &&
 	fsck.erofs root.erofs &&
 	dump.erofs -S root.erofs | test_grep "regular file count" &&
-	cmdline=$(fdrv root-cmdline - "$FORMATS_CMDLINE" /dev/vda erofs) &&
+	cmdline=$(fdrv root-cmdline - "$FORMATS_CMDLINE") &&
 	boot_bios er.log -kernel "$FX/vmlinuz" -initrd initrd.img -append "$cmdline" \
 		-drive file=root.erofs,format=raw,if=virtio,readonly=on &&
 	test "$(booted_root er.log)" = erofs
 '
 
-test_expect_success 'kernel+iso: the root on an ISO 9660 CD boots' '
+test_expect_success 'kernel+iso: the root on an ISO 9660 CD boots (root=/dev/vda, found on /dev/sr0)' '
 	NAME=fixture fdrv root-iso root.iso rt.tar &&
 	xorriso -indev root.iso -find /init -exec lsdl 2>/dev/null | test_grep "^-rwxr-xr-x .* 0 *0 .*/init" &&
-	cmdline=$(fdrv root-cmdline - "$FORMATS_CMDLINE" /dev/sr0 iso9660) &&
+	cmdline=$(fdrv root-cmdline - "$FORMATS_CMDLINE") &&
 	boot_bios iso.log -kernel "$FX/vmlinuz" -initrd initrd.img -append "$cmdline" -cdrom root.iso &&
 	test "$(booted_root iso.log)" = iso9660
 '

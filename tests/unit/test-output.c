@@ -159,18 +159,18 @@ static void test_seed(void **state)
 
 static void test_root_cmdline(void **state)
 {
-	char *c = output_root_cmdline("console=ttyS0 quiet\n", "/dev/vda", "squashfs");
-	assert_string_equal(c, "console=ttyS0 quiet root=/dev/vda rootfstype=squashfs");
+	char *c = output_root_cmdline("console=ttyS0 quiet\n");
+	assert_string_equal(c, "console=ttyS0 quiet root=/dev/vda");
 	free(c);
-	c = output_root_cmdline("root=/dev/sdb1 console=ttyS0", "/dev/vda", "erofs");
-	assert_string_equal(c, "root=/dev/sdb1 console=ttyS0 rootfstype=erofs");
+	c = output_root_cmdline("root=/dev/sdb1 console=ttyS0");
+	assert_string_equal(c, "root=/dev/sdb1 console=ttyS0");
 	free(c);
-	c = output_root_cmdline("", "/dev/sr0", "iso9660");
-	assert_string_equal(c, "root=/dev/sr0 rootfstype=iso9660");
+	c = output_root_cmdline("");
+	assert_string_equal(c, "root=/dev/vda");
 	free(c);
 	/* "myroot=" is not "root=" */
-	c = output_root_cmdline("myroot=x", "/dev/vda", "erofs");
-	assert_string_equal(c, "myroot=x root=/dev/vda rootfstype=erofs");
+	c = output_root_cmdline("myroot=x rootfstype=erofs");
+	assert_string_equal(c, "myroot=x rootfstype=erofs root=/dev/vda");
 	free(c);
 }
 
