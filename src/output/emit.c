@@ -41,6 +41,10 @@ int output_emit_boot(struct output_ctx *ctx, const char *format, bool initrd, st
 	if (!b->sign_key != !b->sign_cert)
 		return uk_err_setc(err, UK_ERR_INPUT,
 				   "signing needs both -sign-key and -sign-cert");
+	if (b->sign_key && access(b->sign_key, R_OK) < 0)
+		return uk_err_errno(err, "-sign-key '%s'", b->sign_key);
+	if (b->sign_cert && access(b->sign_cert, R_OK) < 0)
+		return uk_err_errno(err, "-sign-cert '%s'", b->sign_cert);
 	return 0;
 }
 
