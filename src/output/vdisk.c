@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "output/disk.h"
 #include "output/tool.h"
+#include "util/strbuf.h"
 
 /* seconds from the Unix epoch to the VHD epoch (2000-01-01 00:00:00 UTC) */
 #define VHD_EPOCH 946684800
@@ -77,24 +77,58 @@ static int vhd_fix(const char *path, bool dynamic, int64_t epoch, const struct o
 	return 0;
 }
 
-/* The streamOptimized descriptor's content id ("CID=%08x") comes from the random generator. */
-static int vmdk_fix(const char *path, const struct output_seed *seed, struct uk_err *err)
+/*
+ * A VMDK's text descriptor holds a content id (CID) that qemu-img takes from
+ * the random generator, and names the extent by the file name qemu-img wrote
+ * (a temporary one): both are rewritten, in the space the header gives the
+ * descriptor.
+ */
+static int vmdk_fix(const char *path, const char *name, const struct output_seed *seed,
+		    struct uk_err *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
-	char buf[65536 + 1];
+	uint8_t h[64];
 
 	if (fd < 0)
 		return uk_err_errno(err, "open '%s'", path);
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	if (n < 0)
-		return uk_err_errno(err, "read '%s'", path);
-	buf[n] = '\0';
-	char *cid = memmem(buf, (size_t)n, "\nCID=", 5);
-	if (!cid || cid + 5 + 8 > buf + n)
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, "KDMV", 4) != 0)
+		return uk_err_setc(err, UK_ERR_CORRUPT, "'%s': not a VMDK", path);
+	uint64_t off = output_get_le32(h + 28) | (uint64_t)output_get_le32(h + 32) << 32;
+	uint64_t size = output_get_le32(h + 36) | (uint64_t)output_get_le32(h + 40) << 32;
+	if (!off || !size || size > 2048)
 		return uk_err_setc(err, UK_ERR_CORRUPT, "'%s': no VMDK descriptor", path);
-	char hex[9];
-	snprintf(hex, sizeof(hex), "%08" PRIx32, output_seed_u32(seed, "vmdk-cid"));
-	if (pwrite(fd, hex, 8, cid + 5 - buf) != 8)
+	size *= OUTPUT_SECTOR;
+	_cleanup_free_ char *d = xcalloc(1, size + 1);
+	if (pread(fd, d, size, (off_t)(off * OUTPUT_SECTOR)) != (ssize_t)size)
+		return uk_err_errno(err, "read '%s'", path);
+
+	struct strbuf out = STRBUF_INIT;
+	bool cid = false, extent = false;
+	for (char *line = d, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char *q;
+		if (str_has_prefix(line, "CID=")) {
+			strbuf_addf(&out, "CID=%08" PRIx32 "\n", output_seed_u32(seed, "vmdk-cid"));
+			cid = true;
+		} else if (str_has_prefix(line, "RW ") && (q = strchr(line, '"'))) {
+			strbuf_add(&out, line, (size_t)(q - line));
+			strbuf_addf(&out, "\"%s\"\n", name);
+			extent = true;
+		} else {
+			strbuf_addf(&out, "%s\n", line);
+		}
+	}
+	if (!cid || !extent || out.len >= size) {
+		strbuf_release(&out);
+		return uk_err_setc(err, UK_ERR_CORRUPT, "'%s': unexpected VMDK descriptor", path);
+	}
+	strbuf_grow(&out, size - out.len);
+	memset(out.buf + out.len, 0, size - out.len);
+	ssize_t w = pwrite(fd, out.buf, size, (off_t)(off * OUTPUT_SECTOR));
+	strbuf_release(&out);
+	if (w != (ssize_t)size)
 		return uk_err_errno(err, "write '%s'", path);
 	return 0;
 }
@@ -129,27 +163,10 @@ int output_vdisk_convert(const char *raw, enum output_vdisk kind, const char *ou
 		argv[i++] = "-o";
 		argv[i++] = kinds[kind].opts;
 	}
-	/*
-	 * A VMDK descriptor names its extent file: qemu-img writes it under its
-	 * final name, in a directory of its own beside out, then it moves to out.
-	 */
-	_cleanup_free_ char *dir = NULL, *named = NULL;
-	if (kind == OUTPUT_VDISK_VMDK) {
-		dir = xasprintf("%s.d", out);
-		named = xasprintf("%s/%s", dir, name);
-		if (mkdir(dir, 0700) < 0)
-			return uk_err_errno(err, "create '%s'", dir);
-	}
 	argv[i++] = raw;
-	argv[i++] = named ? named : out;
+	argv[i++] = out;
 	argv[i] = NULL;
 	int r = output_tool_run(argv, epoch, NULL, err);
-	if (named) {
-		if (r == 0 && rename(named, out) < 0)
-			r = uk_err_errno(err, "rename '%s'", named);
-		unlink(named);
-		rmdir(dir);
-	}
 	if (r < 0)
 		return uk_err_wrap(err, "convert '%s' to %s", raw, kinds[kind].name);
 	switch (kind) {
@@ -158,7 +175,7 @@ int output_vdisk_convert(const char *raw, enum output_vdisk kind, const char *ou
 	case OUTPUT_VDISK_VHD_DYNAMIC:
 		return vhd_fix(out, true, epoch, &seed, err);
 	case OUTPUT_VDISK_VMDK:
-		return vmdk_fix(out, &seed, err);
+		return vmdk_fix(out, name, &seed, err);
 	case OUTPUT_VDISK_QCOW2:
 		break;
 	}
