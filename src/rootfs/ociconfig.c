@@ -338,17 +338,18 @@ static int volume_binds(const struct cfg *c, const json_t *binds, json_t **out)
 		const char *name = json_string_value(json_array_get(parts, 0));
 		const json_t *vol = find_volume(c, name);
 		if (!vol) {
+			bad(c, b, "volume '%s' not found", name);
 			json_decref(parts);
 			json_decref(res);
-			return bad(c, b, "volume '%s' not found", name);
+			return -1;
 		}
 		if (json_is_true(json_object_get(vol, "readonly")) &&
 		    (json_array_size(parts) < 3 ||
 		     strcmp(json_string_value(json_array_get(parts, 2)), "ro") != 0)) {
+			bad(c, b, "volume '%s' is read-only, but the bind is read-write", name);
 			json_decref(parts);
 			json_decref(res);
-			return bad(c, b, "volume '%s' is read-only, but the bind is read-write",
-				   name);
+			return -1;
 		}
 		_cleanup_free_ char *merged = volume_merged(name);
 		struct strbuf sb = STRBUF_INIT;
