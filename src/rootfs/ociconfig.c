@@ -1534,8 +1534,24 @@ int rootfs_init_conf(const json_t *runtime, const char *restart, char **out, str
 				strbuf_addch(&opts, ',');
 			strbuf_addstr(&opts, json_string_value(o));
 		}
+		/* an overlay's upper and work directories are made first, as LinuxKit's runtime
+		 * does */
+		const char *type = json_string_value(json_object_get(v, "type"));
+		json_array_foreach(json_object_get(v, "options"), k, o)
+		{
+			const char *os = json_string_value(o);
+			if (!streq_ptr(type, "overlay") ||
+			    (!str_has_prefix(os, "upperdir=") && !str_has_prefix(os, "workdir=")))
+				continue;
+			strbuf_addstr(&sb, "mkdir");
+			if (conf_field(&sb, strchr(os, '=') + 1, err) < 0) {
+				strbuf_release(&opts);
+				goto out;
+			}
+			strbuf_addch(&sb, '\n');
+		}
 		strbuf_addstr(&sb, "mount");
-		int r = conf_field(&sb, json_string_value(json_object_get(v, "type")), err);
+		int r = conf_field(&sb, type, err);
 		if (r == 0)
 			r = conf_field(&sb, json_string_value(json_object_get(v, "source")), err);
 		if (r == 0)

@@ -688,6 +688,16 @@ static void test_init_conf(void **state)
 				  "restart\ton-failure\n");
 	free(conf);
 	json_decref(rt);
+	/* the overlay of a writable container: its upper and work directories come first */
+	rt = load("{\"mounts\":[{\"destination\":\"/c/rootfs\",\"type\":\"overlay\","
+		  "\"source\":\"overlay\",\"options\":[\"lowerdir=/c/lower\","
+		  "\"upperdir=/c/tmp/upper\",\"workdir=/c/tmp/work\"]}]}");
+	assert_int_equal(rootfs_init_conf(rt, NULL, &conf, &err), 0);
+	assert_non_null(strstr(conf, "\nmkdir\t/c/tmp/upper\nmkdir\t/c/tmp/work\nmount\toverlay\t"
+				     "overlay\t/c/rootfs\tlowerdir=/c/lower,upperdir=/c/tmp/upper,"
+				     "workdir=/c/tmp/work\n"));
+	free(conf);
+	json_decref(rt);
 	rt = load("{\"mkdir\":[\"/a\\tb\"]}");
 	assert_int_equal(rootfs_init_conf(rt, NULL, &conf, &err), -1);
 	assert_non_null(strstr(err.msg, "tab"));
