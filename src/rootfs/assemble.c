@@ -391,6 +391,7 @@ static int bundle(struct assembly *a, const json_t *entry, const char *section, 
 		.where_ctx = a->spec,
 	};
 	_cleanup_free_ char *root = NULL, *config = NULL, *runtime = NULL, *conf = NULL;
+	_cleanup_free_ char *rootfs = xasprintf("/%s/rootfs", path), *src = NULL;
 	const char *restart = NULL;
 	int rc = -1;
 
@@ -416,8 +417,7 @@ static int bundle(struct assembly *a, const json_t *entry, const char *section, 
 
 	/* the rootfs mounts go before the entry's own runtime mounts */
 	json_t *mounts = json_array();
-	_cleanup_free_ char *rootfs = xasprintf("/%s/rootfs", path);
-	_cleanup_free_ char *src = xasprintf("/%s", root);
+	src = xasprintf("/%s", root);
 	if (!oci.readonly) {
 		_cleanup_free_ char *tmp = xasprintf("%s/tmp", path);
 		_cleanup_free_ char *tmp_abs = xasprintf("/%s", tmp);
@@ -534,6 +534,7 @@ static int volume_oci(struct assembly *a, const json_t *vol, const char *lower, 
 	const json_t *platforms = json_object_get(vol, "platforms");
 	_cleanup_free_ char *blobs = xasprintf("%s/blobs/sha256", lower);
 	json_t *index = json_pack("{sis[]}", "schemaVersion", 2, "manifests");
+	_cleanup_free_ char *idx = NULL;
 	size_t n = json_array_size(platforms) ? json_array_size(platforms) : 1;
 	int rc = -1;
 
@@ -573,7 +574,7 @@ static int volume_oci(struct assembly *a, const json_t *vol, const char *lower, 
 		if (r < 0)
 			goto out;
 	}
-	_cleanup_free_ char *idx = rootfs_json_dump(index);
+	idx = rootfs_json_dump(index);
 	if (put_text(a, lower, "index.json", idx, err) < 0 ||
 	    put_text(a, lower, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", err) < 0)
 		goto out;

@@ -290,7 +290,7 @@ static int resolve_parent(struct rootfs_tree *t, struct rootfs_node *root, const
 			break;
 		if (step(t, root, cur, p, (size_t)(slash - p), layer, create, &depth, &cur, err) <
 		    0)
-			return uk_err_wrap(err, "'%s'", path);
+			return -1;
 		p = slash + 1;
 	}
 	*dir = cur;

@@ -49,7 +49,30 @@ initrd_list() {
 	initrd_split "$1" "$1.head" "$1.gz" &&
 		gzip -t "$1.gz" &&
 		gzip -dc "$1.gz" | cpio -t --quiet -v --numeric-uid-gid |
-		awk '{ p = $9; for (i = 10; i <= NF; i++) p = p " " $i; print $1, $3, $4, p }'
+		awk '{
+			for (s = 5; s <= NF; s++) if ($s ~ /^[A-Z][a-z][a-z]$/) break
+			p = $(s + 3); for (i = s + 4; i <= NF; i++) p = p " " $i
+			print $1, $3, $4, p
+		}'
+}
+
+# Lists a tar archive as "MODE UID GID PATH[ -> TARGET | link to TARGET]" lines (python's tarfile).
+tar_list() {
+	python3 - "$1" <<'EOF'
+import stat, sys, tarfile
+kinds = {tarfile.DIRTYPE: stat.S_IFDIR, tarfile.SYMTYPE: stat.S_IFLNK,
+         tarfile.CHRTYPE: stat.S_IFCHR, tarfile.BLKTYPE: stat.S_IFBLK,
+         tarfile.FIFOTYPE: stat.S_IFIFO}
+with tarfile.open(sys.argv[1]) as tf:
+    for m in tf:
+        line = "%s %d %d %s" % (stat.filemode(m.mode | kinds.get(m.type, stat.S_IFREG)),
+                                m.uid, m.gid, m.name.rstrip("/"))
+        if m.issym():
+            line += " -> " + m.linkname
+        elif m.islnk():
+            line += " link to " + m.linkname
+        print(line)
+EOF
 }
 
 # Unpacks an initramfs into DIR with GNU cpio.

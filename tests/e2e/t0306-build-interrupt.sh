@@ -43,7 +43,8 @@ test_expect_success 'make and import a big image' '
 interrupt() {
 	local sig=$1 fmt=$2 out
 	mkdir -p "out-$sig-$fmt"
-	unikit build -dir "out-$sig-$fmt" -format "$fmt" big.yml &
+	# the binary itself, not the unikit shell function: the signal must reach it
+	"$UNIKIT" build -dir "out-$sig-$fmt" -format "$fmt" big.yml &
 	local pid=$!
 	# wait until the build has made its scratch directory, then signal it
 	for _ in $(seq 1 400); do
