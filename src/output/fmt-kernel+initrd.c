@@ -22,18 +22,22 @@ static int write_kernel_initrd(struct output_ctx *ctx, struct uk_err *err)
 		return uk_err_setc(
 			err, UK_ERR_INPUT,
 			"format 'kernel+initrd' writes several files: -o does not apply");
-	const char *initrd = output_initrd_path(ctx, err);
-	if (!initrd)
-		return -1;
-	/* everything is written first, then renamed into place together */
+	/*
+	 * The initramfs goes straight into its output file, which later formats
+	 * then use; made by an earlier format, it is copied.
+	 */
 	if (fs_atomic_open(&i, ipath, 0644, err) < 0)
 		return -1;
-	{
-		_cleanup_close_ int in = open(initrd, O_RDONLY | O_CLOEXEC);
+	if (ctx->initrd_path) {
+		_cleanup_close_ int in = open(ctx->initrd_path, O_RDONLY | O_CLOEXEC);
 		if (in < 0)
-			return uk_err_errno(err, "open '%s'", initrd);
+			return uk_err_errno(err, "open '%s'", ctx->initrd_path);
 		if (output_copy_fd(i.fd, in, 0, UINT64_MAX, err) < 0)
 			return uk_err_wrap(err, "write '%s'", ipath);
+	} else {
+		uint64_t ucode_len;
+		if (output_initrd_write(ctx->root, i.fd, &ucode_len, err) < 0)
+			return uk_err_wrap(err, "initramfs '%s'", ipath);
 	}
 	if (kernel) {
 		_cleanup_close_ int in = open(kernel, O_RDONLY | O_CLOEXEC);
@@ -52,6 +56,8 @@ static int write_kernel_initrd(struct output_ctx *ctx, struct uk_err *err)
 	if (fs_atomic_commit(&i, err) < 0 || (kernel && fs_atomic_commit(&k, err) < 0) ||
 	    (*cmdline && fs_atomic_commit(&c, err) < 0))
 		return -1;
+	if (!ctx->initrd_path)
+		ctx->initrd_path = xstrdup(ipath);
 	return 0;
 }
 

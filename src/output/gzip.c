@@ -593,6 +593,26 @@ int output_gzip_write(struct output_gzip *g, const void *data, size_t len, struc
 	return 0;
 }
 
+void *output_gzip_buffer(struct output_gzip *g, size_t *avail)
+{
+	struct piece *p = &g->pieces[g->cur];
+
+	BUG_ON(g->finished);
+	*avail = PIECE_SIZE - p->in_len;
+	return p->in + p->in_len;
+}
+
+int output_gzip_commit(struct output_gzip *g, size_t len, struct uk_err *err)
+{
+	struct piece *p = &g->pieces[g->cur];
+
+	BUG_ON(len > PIECE_SIZE - p->in_len);
+	p->in_len += len;
+	if (p->in_len == PIECE_SIZE && submit(g, false, err) < 0)
+		return -1;
+	return 0;
+}
+
 int output_gzip_finish(struct output_gzip *g, struct uk_err *err)
 {
 	uint8_t trailer[8];

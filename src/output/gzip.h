@@ -28,6 +28,12 @@ struct output_gzip;
 int output_gzip_new(struct output_gzip **out, int fd, int level, unsigned threads,
 		    struct uk_err *err);
 int output_gzip_write(struct output_gzip *g, const void *data, size_t len, struct uk_err *err);
+/*
+ * Writing in place: the free space of the piece being filled (never empty),
+ * and how much of it the caller filled. Saves a copy of every byte.
+ */
+void *output_gzip_buffer(struct output_gzip *g, size_t *avail);
+int output_gzip_commit(struct output_gzip *g, size_t len, struct uk_err *err);
 /* Completes the member (the final piece and the trailer); the writer must still be freed. */
 int output_gzip_finish(struct output_gzip *g, struct uk_err *err);
 /* Total compressed bytes written so far. */

@@ -30,8 +30,29 @@ unsigned output_threads(void)
 
 int output_copy_fd(int out, int in, uint64_t off, uint64_t len, struct uk_err *err)
 {
-	_cleanup_free_ char *buf = xmalloc(DATA_BUF);
+	_cleanup_free_ char *buf = NULL;
 
+	/* in the kernel when it can (no copy through user space), else by hand */
+	while (len) {
+		loff_t from = (loff_t)off;
+		size_t want = len > (1u << 30) ? (1u << 30) : (size_t)len;
+		ssize_t n = copy_file_range(in, &from, out, NULL, want, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0) {
+			if (len == UINT64_MAX)
+				return 0;
+			return uk_err_set(err, "read: unexpected end of file");
+		}
+		off += (uint64_t)n;
+		if (len != UINT64_MAX)
+			len -= (uint64_t)n;
+	}
+	if (!len)
+		return 0;
+	buf = xmalloc(DATA_BUF);
 	while (len) {
 		size_t want = len < DATA_BUF ? (size_t)len : DATA_BUF;
 		ssize_t n = pread(in, buf, want, (off_t)off);
@@ -140,15 +161,21 @@ static int cpio_entry(void *ctx, const struct rootfs_entry *e, struct rootfs_dat
 		if (cpio_out(c, e->linkname, size, err) < 0)
 			return -1;
 	} else if (data) {
+		/* straight from the spool into the compressor's buffer */
 		uint64_t left = size;
 		while (left) {
-			ssize_t n = rootfs_data_read(data, c->buf, DATA_BUF, err);
+			size_t avail;
+			void *buf = output_gzip_buffer(c->gz, &avail);
+			if (avail > left)
+				avail = (size_t)left;
+			ssize_t n = rootfs_data_read(data, buf, avail, err);
 			if (n < 0)
 				return uk_err_wrap(err, "'%s'", e->path);
 			if (n == 0)
 				return uk_err_set(err, "'%s': data ends early", e->path);
-			if (cpio_out(c, c->buf, (size_t)n, err) < 0)
+			if (output_gzip_commit(c->gz, (size_t)n, err) < 0)
 				return -1;
+			c->offset += (uint64_t)n;
 			left -= (uint64_t)n;
 		}
 	}

@@ -98,9 +98,13 @@ static int resolve(struct assembly *a, const json_t *ref, struct oci_image *img,
 	return at(a, ref, err);
 }
 
-/* Applies the image's layers, in order, to a new root of their own. */
-static int flatten(struct assembly *a, const json_t *ref, const struct oci_image *img,
-		   struct rootfs_node **out, struct uk_err *err)
+/*
+ * Applies the image's layers, in order, to a new root of their own. A hook
+ * (kernel.tar) only applies to an image of one layer: with more, a later
+ * layer could still replace the file.
+ */
+static int flatten_hook(struct assembly *a, const json_t *ref, const struct oci_image *img,
+			struct rootfs_tar_hook *hook, struct rootfs_node **out, struct uk_err *err)
 {
 	struct rootfs_node *root = rootfs_tree_new_root(&a->r->tree);
 
@@ -109,7 +113,8 @@ static int flatten(struct assembly *a, const json_t *ref, const struct oci_image
 		struct rootfs_tar_src src = { .read = blob_read, .ctx = &bs };
 		int rc = store_blob_open(a->store, img->layers[i].digest, &bs.b, err);
 		if (rc == 0) {
-			rc = rootfs_apply_tar(a->r, root, &src, true, err);
+			rc = rootfs_apply_tar_hook(a->r, root, &src, true,
+						   img->n_layers == 1 ? hook : NULL, err);
 			store_blob_close(bs.b);
 		}
 		if (rc < 0) {
@@ -121,6 +126,12 @@ static int flatten(struct assembly *a, const json_t *ref, const struct oci_image
 	}
 	*out = root;
 	return 0;
+}
+
+static int flatten(struct assembly *a, const json_t *ref, const struct oci_image *img,
+		   struct rootfs_node **out, struct uk_err *err)
+{
+	return flatten_hook(a, ref, img, NULL, out, err);
 }
 
 /* The directories of a relative path, made in the root (LinuxKit's tarPrefix). */
@@ -212,6 +223,14 @@ static int put_from(struct assembly *a, const char *path, const struct rootfs_no
 	return rootfs_tree_put(&a->r->tree, a->r->root, path, &m, 0, NULL, err);
 }
 
+/* kernel.tar, unpacked into the root as it streams out of the kernel image's layer */
+static int kernel_tar_hook(void *ctx, const struct rootfs_tar_src *data, struct uk_err *err)
+{
+	struct assembly *a = ctx;
+
+	return rootfs_apply_tar(a->r, a->r->root, data, false, err);
+}
+
 static int kernel(struct assembly *a, const json_t *k, struct uk_err *err)
 {
 	const json_t *ref = json_object_get(k, "image");
@@ -219,23 +238,30 @@ static int kernel(struct assembly *a, const json_t *k, struct uk_err *err)
 	const char *cmdline = str(k, "cmdline");
 	struct oci_image img = { 0 };
 	struct rootfs_node *tree = NULL, *kn, *tn = NULL, *un = NULL;
+	_cleanup_free_ char *tar_clean = NULL;
+	struct rootfs_tar_hook hook = { .fn = kernel_tar_hook, .ctx = a };
 	int rc = -1;
 
 	if (!json_is_string(ref) || !*json_string_value(ref))
 		return 0;
 	free(a->r->cmdline);
 	a->r->cmdline = xstrdup(cmdline ? cmdline : "");
+	if (!tar)
+		tar = "kernel.tar";
+	if (*tar && strcmp(tar, "none") != 0) {
+		tar_clean = xmalloc(strlen(tar) + 1);
+		if (rootfs_path_clean(tar, tar_clean, err) < 0)
+			return at(a, ref, err);
+		hook.path = tar_clean;
+	}
 	if (resolve(a, ref, &img, err) < 0)
 		return -1;
-	if (flatten(a, ref, &img, &tree, err) < 0)
+	if (flatten_hook(a, ref, &img, hook.path ? &hook : NULL, &tree, err) < 0)
 		goto out;
 	if (kernel_file(a, tree, binary && *binary ? binary : "kernel", "kernel", ref, &kn, err) <
 	    0)
 		goto out;
-	if (!tar)
-		tar = "kernel.tar";
-	if (*tar && strcmp(tar, "none") != 0 &&
-	    kernel_file(a, tree, tar, "kernel tar", ref, &tn, err) < 0)
+	if (hook.path && !hook.seen && kernel_file(a, tree, tar, "kernel tar", ref, &tn, err) < 0)
 		goto out;
 	if (ucode && *ucode && kernel_file(a, tree, ucode, "ucode", ref, &un, err) < 0)
 		goto out;
@@ -249,6 +275,7 @@ static int kernel(struct assembly *a, const json_t *k, struct uk_err *err)
 	if (un && (put_from(a, "boot/ucode.cpio", un, err) < 0 ||
 		   export_file(a, un, "ucode", &a->r->ucode_path, err) < 0))
 		goto out;
+	/* a kernel image of several layers: kernel.tar was spooled, and is unpacked from there */
 	if (tn && rootfs_apply_spooled_tar(a->r, a->r->root, tn->off, tn->size, err) < 0) {
 		uk_err_wrap(err, "kernel image '%s': %s", json_string_value(ref), tar);
 		at(a, ref, err);

@@ -143,6 +143,21 @@ struct rootfs;
 int rootfs_apply_tar(struct rootfs *r, struct rootfs_node *root, const struct rootfs_tar_src *src,
 		     bool whiteouts, struct uk_err *err);
 
+/*
+ * A regular file that rootfs_apply_tar_hook() hands to fn as a stream instead
+ * of writing it to the tree (kernel.tar, unpacked straight into the root).
+ */
+struct rootfs_tar_hook {
+	const char *path; /* clean */
+	int (*fn)(void *ctx, const struct rootfs_tar_src *data, struct uk_err *err);
+	void *ctx;
+	bool seen;
+};
+
+int rootfs_apply_tar_hook(struct rootfs *r, struct rootfs_node *root,
+			  const struct rootfs_tar_src *src, bool whiteouts,
+			  struct rootfs_tar_hook *hook, struct uk_err *err);
+
 /* A tar stream read from a region of the spool (kernel.tar). */
 int rootfs_apply_spooled_tar(struct rootfs *r, struct rootfs_node *root, uint64_t off,
 			     uint64_t size, struct uk_err *err);

@@ -192,8 +192,18 @@ static int owner(la_int64_t v, uint32_t *out, struct uk_err *err)
 	return 0;
 }
 
+static ssize_t entry_read(void *ctx, void *buf, size_t len, struct uk_err *err)
+{
+	la_ssize_t n = archive_read_data(ctx, buf, len);
+
+	if (n < 0)
+		return uk_err_setc(err, UK_ERR_CORRUPT, "%s", archive_error_string(ctx));
+	return n;
+}
+
 static int apply_entry(struct rootfs *r, struct rootfs_node *root, struct archive *a,
-		       struct archive_entry *e, bool whiteouts, uint32_t layer, struct uk_err *err)
+		       struct archive_entry *e, bool whiteouts, uint32_t layer,
+		       struct rootfs_tar_hook *hook, struct uk_err *err)
 {
 	const char *name = archive_entry_pathname(e);
 	struct rootfs_meta m = { 0 };
@@ -215,6 +225,13 @@ static int apply_entry(struct rootfs *r, struct rootfs_node *root, struct archiv
 	const char *target = archive_entry_hardlink(e);
 	if (target) {
 		if (hardlink(r, root, path, target, layer, err) < 0)
+			return uk_err_wrap(err, "'%s'", name);
+		return 0;
+	}
+	if (hook && archive_entry_filetype(e) == AE_IFREG && strcmp(path, hook->path) == 0) {
+		struct rootfs_tar_src data = { .read = entry_read, .ctx = a };
+		hook->seen = true;
+		if (hook->fn(hook->ctx, &data, err) < 0)
 			return uk_err_wrap(err, "'%s'", name);
 		return 0;
 	}
@@ -260,6 +277,13 @@ static int apply_entry(struct rootfs *r, struct rootfs_node *root, struct archiv
 int rootfs_apply_tar(struct rootfs *r, struct rootfs_node *root, const struct rootfs_tar_src *src,
 		     bool whiteouts, struct uk_err *err)
 {
+	return rootfs_apply_tar_hook(r, root, src, whiteouts, NULL, err);
+}
+
+int rootfs_apply_tar_hook(struct rootfs *r, struct rootfs_node *root,
+			  const struct rootfs_tar_src *src, bool whiteouts,
+			  struct rootfs_tar_hook *hook, struct uk_err *err)
+{
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct reader *rd = xcalloc(1, sizeof(*rd));
@@ -291,7 +315,7 @@ int rootfs_apply_tar(struct rootfs *r, struct rootfs_node *root, const struct ro
 				uk_err_setc(err, UK_ERR_CORRUPT, "%s", archive_error_string(a));
 			goto out;
 		}
-		if (apply_entry(r, root, a, e, whiteouts, layer, err) < 0) {
+		if (apply_entry(r, root, a, e, whiteouts, layer, hook, err) < 0) {
 			if (rd->err.msg && err->code == UK_ERR_CORRUPT) {
 				/* the source's own failure says more than libarchive's */
 				uk_err_release(err);
