@@ -34,12 +34,12 @@ struct oci_desc {
 
 /* One platform's image, resolved from the store. */
 struct oci_image {
-	char *name;                          /* normalised reference */
+	char *name; /* normalised reference */
 	char manifest_digest[OCI_DIGEST_MAX];
-	json_t *manifest;                    /* owned */
-	json_t *config;                      /* owned: the parsed image config blob */
+	json_t *manifest; /* owned */
+	json_t *config;	  /* owned: the parsed image config blob */
 	char config_digest[OCI_DIGEST_MAX];
-	struct oci_desc *layers;             /* owned, in application order */
+	struct oci_desc *layers; /* owned, in application order */
 	size_t n_layers;
 };
 
