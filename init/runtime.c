@@ -267,13 +267,14 @@ int runtime_start(struct init *in, struct job *j)
 		report(j, "init.conf", err);
 		goto kill;
 	}
+	pid_t started = j->pid;
 	status = sup_run(in, start, j->wfd);
 	if (status != 0) {
 		report(j, "start",
 		       status < 0 ? "cannot run the runtime" : status_str(status, st, sizeof(st)));
 		goto kill;
 	}
-	log_debug("%s '%s' started (pid %d)", kind_name[j->kind], j->name, j->pid);
+	log_debug("%s '%s' started (pid %d)", kind_name[j->kind], j->name, (int)started);
 	return 0;
 kill:
 	if (j->pid > 0)

@@ -216,7 +216,12 @@ static void handle_signal(struct init *in, int sig)
 	}
 	if (in->shutdown == SHUTDOWN_NONE) {
 		static const char *const what[] = { "", "poweroff", "reboot", "halt" };
-		log_info("received %s: %s", strsignal(sig), what[a]);
+		log_info("received SIG%s: %s",
+			 sig == SIGUSR2	  ? "USR2"
+			 : sig == SIGTERM ? "TERM"
+			 : sig == SIGINT  ? "INT"
+					  : "USR1",
+			 what[a]);
 		in->shutdown = a;
 	}
 }
