@@ -163,4 +163,4 @@ clean:
 .PHONY: all deps tests check check-unit demo bench format format-check install clean
 .DELETE_ON_ERROR:
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

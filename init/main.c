@@ -70,9 +70,23 @@ static int shutdown_command(const char *name, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Without /dev/console in the initramfs the kernel starts init with no fds 0-2:
+ * they are held by placeholders until devtmpfs is mounted, so no other fd
+ * takes their numbers, then the console replaces them.
+ */
+static void hold_std_fds(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (fcntl(i, F_GETFD) < 0)
+			open("/", O_RDONLY | O_DIRECTORY);
+}
+
 static void console_fds(void)
 {
-	if (fcntl(STDOUT_FILENO, F_GETFD) >= 0)
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISCHR(st.st_mode))
 		return;
 	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
 	if (fd < 0)
@@ -325,6 +339,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	options_parse("", &in.opt);
+	if (!in.test)
+		hold_std_fds();
 
 	/* every signal waits in the signalfd; children get the old mask back */
 	sigset_t all, handled;
