@@ -34,6 +34,7 @@ struct options {
 };
 
 extern bool log_debug_on, log_quiet;
+extern int log_fd; /* the console: stdout */
 
 __attribute__((format(printf, 1, 2))) void log_info(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void log_warn(const char *fmt, ...);

@@ -14,6 +14,7 @@
 #include "init.h"
 
 bool log_debug_on, log_quiet;
+int log_fd = STDOUT_FILENO;
 
 /* Phases are kept until /run exists, then written to /run/unikit/boot-times. */
 #define PHASES_MAX 64
@@ -46,7 +47,7 @@ static void vlog(const char *level, const char *fmt, va_list ap)
 	if (len > sizeof(buf) - 2)
 		len = sizeof(buf) - 2;
 	buf[len++] = '\n';
-	write_all(STDOUT_FILENO, buf, len);
+	write_all(log_fd, buf, len);
 }
 
 void log_info(const char *fmt, ...)
@@ -272,12 +273,6 @@ char *read_file(const char *path, size_t max, size_t *lenp)
 		abort();
 	for (;;) {
 		if (len + 1 >= cap) {
-			if (cap >= max) {
-				free(buf);
-				close(fd);
-				errno = EFBIG;
-				return NULL;
-			}
 			cap *= 2;
 			buf = realloc(buf, cap);
 			if (!buf)
@@ -296,6 +291,12 @@ char *read_file(const char *path, size_t max, size_t *lenp)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			close(fd);
+			errno = EFBIG;
+			return NULL;
+		}
 	}
 	close(fd);
 	buf[len] = '\0';

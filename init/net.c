@@ -68,25 +68,25 @@ struct nlreq {
 	char attrs[512];
 };
 
-static struct rtattr *attr_add(struct nlmsghdr *h, size_t cap, int type, const void *data,
-			       size_t len)
+static struct rtattr *attr_add(struct nlreq *r, int type, const void *data, size_t len)
 {
-	size_t at = NLMSG_ALIGN(h->nlmsg_len);
-	struct rtattr *a = (struct rtattr *)((char *)h + at);
+	size_t at = NLMSG_ALIGN(r->h.nlmsg_len);
+	char *base = (char *)r;
 
-	if (at + RTA_SPACE(len) > cap)
+	if (at + RTA_SPACE(len) > sizeof(*r))
 		return NULL;
+	struct rtattr *a = (struct rtattr *)(base + at);
 	a->rta_type = (unsigned short)type;
 	a->rta_len = (unsigned short)RTA_LENGTH(len);
 	if (len)
-		memcpy(RTA_DATA(a), data, len);
-	h->nlmsg_len = (unsigned)(at + RTA_SPACE(len));
+		memcpy(base + at + RTA_LENGTH(0), data, len);
+	r->h.nlmsg_len = (unsigned)(at + RTA_SPACE(len));
 	return a;
 }
 
-static void attr_end(struct nlmsghdr *h, struct rtattr *nest)
+static void attr_end(struct nlreq *r, struct rtattr *nest)
 {
-	nest->rta_len = (unsigned short)((char *)h + h->nlmsg_len - (char *)nest);
+	nest->rta_len = (unsigned short)((char *)r + r->h.nlmsg_len - (char *)nest);
 }
 
 /* Sends one request and waits for its acknowledgement; 0 or -errno. */
@@ -143,7 +143,7 @@ static int link_move(const char *name, pid_t pid)
 		return -ENODEV;
 	req_init(&r, 0);
 	r.i.ifi_index = (int)idx;
-	attr_add(&r.h, sizeof(r), IFLA_NET_NS_PID, &p, sizeof(p));
+	attr_add(&r, IFLA_NET_NS_PID, &p, sizeof(p));
 	return nl_talk(&r.h);
 }
 
@@ -152,26 +152,24 @@ static int link_add(const char *name, const char *kind, const char *peer, pid_t 
 {
 	struct nlreq r;
 	uint32_t p = (uint32_t)pid;
-	size_t cap = sizeof(r);
 
 	req_init(&r, NLM_F_CREATE | NLM_F_EXCL);
-	attr_add(&r.h, cap, IFLA_IFNAME, name, strlen(name) + 1);
+	attr_add(&r, IFLA_IFNAME, name, strlen(name) + 1);
 	if (pid > 0)
-		attr_add(&r.h, cap, IFLA_NET_NS_PID, &p, sizeof(p));
-	struct rtattr *info = attr_add(&r.h, cap, IFLA_LINKINFO, NULL, 0);
-	if (!info || !attr_add(&r.h, cap, IFLA_INFO_KIND, kind, strlen(kind)))
+		attr_add(&r, IFLA_NET_NS_PID, &p, sizeof(p));
+	struct rtattr *info = attr_add(&r, IFLA_LINKINFO, NULL, 0);
+	if (!info || !attr_add(&r, IFLA_INFO_KIND, kind, strlen(kind)))
 		return -E2BIG;
 	if (peer) {
-		struct rtattr *data = attr_add(&r.h, cap, IFLA_INFO_DATA, NULL, 0);
+		struct rtattr *data = attr_add(&r, IFLA_INFO_DATA, NULL, 0);
 		struct ifinfomsg pi = { .ifi_family = AF_UNSPEC };
-		struct rtattr *pa =
-			data ? attr_add(&r.h, cap, VETH_INFO_PEER, &pi, sizeof(pi)) : NULL;
-		if (!pa || !attr_add(&r.h, cap, IFLA_IFNAME, peer, strlen(peer) + 1))
+		struct rtattr *pa = data ? attr_add(&r, VETH_INFO_PEER, &pi, sizeof(pi)) : NULL;
+		if (!pa || !attr_add(&r, IFLA_IFNAME, peer, strlen(peer) + 1))
 			return -E2BIG;
-		attr_end(&r.h, pa);
-		attr_end(&r.h, data);
+		attr_end(&r, pa);
+		attr_end(&r, data);
 	}
-	attr_end(&r.h, info);
+	attr_end(&r, info);
 	return nl_talk(&r.h);
 }
 
