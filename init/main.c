@@ -46,7 +46,8 @@ static int shutdown_command(const char *name, int argc, char **argv)
 		sig = SIGUSR1;
 		cmd = RB_HALT_SYSTEM;
 	}
-	for (int i = 1; i < argc; i++) {
+	/* as PID 1, argv holds the kernel command line words it did not know: not ours */
+	for (int i = 1; i < argc && getpid() != 1; i++) {
 		if (strcmp(argv[i], "-f") != 0) {
 			fprintf(stderr, "usage: %s [-f]\n", name);
 			return 2;
@@ -166,6 +167,8 @@ static void start_services(struct init *in)
 	size_t n, started = 0;
 
 	pathf(dir, sizeof(dir), "%s/containers/services", in->root);
+	if (in->shutdown != SHUTDOWN_NONE)
+		return; /* a poweroff came during the boot */
 	char **names = list_dir(dir, &n);
 	for (size_t i = 0; names && i < n; i++) {
 		char path[PATH_MAX];
@@ -323,7 +326,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(name, "poweroff") || !strcmp(name, "reboot") || !strcmp(name, "halt"))
 		return shutdown_command(name, argc, argv);
-	for (int i = 1; i < argc; i++) {
+	/* as PID 1, argv holds the kernel command line words it did not know: not ours */
+	for (int i = 1; i < argc && getpid() != 1; i++) {
 		if (!strcmp(argv[i], "--test-root") && i + 1 < argc) {
 			in.root = argv[++i];
 			in.test = true;

@@ -248,12 +248,14 @@ static int timeout_for(struct init *in, int timeout_ms)
 
 void sup_step(struct init *in, int timeout_ms)
 {
-	struct pollfd pfd[1 + 256];
-	struct job *owner[1 + 256];
+	struct pollfd *pfd = calloc(in->njobs + 1, sizeof(*pfd));
+	struct job **owner = calloc(in->njobs + 1, sizeof(*owner));
 	nfds_t n = 0;
 
+	if (!pfd || !owner)
+		abort();
 	pfd[n++] = (struct pollfd){ .fd = in->sigfd, .events = POLLIN };
-	for (size_t i = 0; i < in->njobs && n < 1 + 256; i++) {
+	for (size_t i = 0; i < in->njobs; i++) {
 		if (in->jobs[i]->rfd < 0)
 			continue;
 		owner[n] = in->jobs[i];
@@ -275,6 +277,8 @@ void sup_step(struct init *in, int timeout_ms)
 		while ((got = read(pfd[i].fd, buf, sizeof(buf))) > 0)
 			job_output(owner[i], buf, (size_t)got);
 	}
+	free(pfd);
+	free(owner);
 	reap(in);
 }
 

@@ -147,4 +147,21 @@ test_expect_success 'an unknown unikit option is warned about; poweroff takes no
 	test_grep "must run as PID 1" err
 '
 
+test_expect_success 'a poweroff during a slow onboot stops it and skips the rest of the boot' '
+	init_container slow onboot 000-slow "trap \"echo slow got TERM; exit 7\" TERM; echo slow up; while :; do sleep 0.1; done" &&
+	init_container slow onboot 001-never "echo must not run" &&
+	init_container slow services svc "echo must not run"
+	"$UNIKIT_INIT" --test-root "$PWD/slow" --cmdline "unikit.grace=1" >slow.out 2>&1 &
+	pid=$! &&
+	wait_for slow.out "000-slow: slow up" &&
+	kill -TERM $pid &&
+	wait $pid &&
+	test_grep "received SIGTERM: reboot" slow.out &&
+	test_grep "stopping .000-slow. (SIGTERM)" slow.out &&
+	test_grep -x "000-slow: slow got TERM" slow.out &&
+	test_grep "onboot .000-slow. failed: exit status 7" slow.out &&
+	test_grep "shutdown complete (reboot)" slow.out &&
+	! grep -q "must not run" slow.out
+'
+
 test_done
