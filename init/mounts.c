@@ -48,8 +48,34 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *st
 	return r;
 }
 
-/* Copies the entries of sdir on device DEV into ddir, deleting the copied files. */
-static int copy_tree(int sdir, int ddir, dev_t dev, const char *path)
+/* Hard links are made again in the copy: the first copy of each inode is remembered. */
+struct links {
+	struct {
+		ino_t ino;
+		char *path;
+	} * v;
+	size_t n;
+};
+
+static bool link_again(struct links *l, const struct stat *st, int ddir, const char *name,
+		       const char *path)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].ino == st->st_ino)
+			return linkat(AT_FDCWD, l->v[i].path, ddir, name, 0) == 0;
+	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	if (!l->v)
+		abort();
+	l->v[l->n].ino = st->st_ino;
+	l->v[l->n].path = malloc(PATH_MAX);
+	if (!l->v[l->n].path)
+		abort();
+	pathf(l->v[l->n++].path, PATH_MAX, NEWROOT "%s/%s", path, name);
+	return false;
+}
+
+/* Copies the entries of sdir (PATH) on device DEV into ddir, deleting the copied files. */
+static int copy_tree(int sdir, int ddir, dev_t dev, const char *path, struct links *links)
 {
 	int fd = dup(sdir);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
@@ -74,16 +100,18 @@ static int copy_tree(int sdir, int ddir, dev_t dev, const char *path)
 			}
 			int s = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 			int t = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-			if (s < 0 || t < 0)
+			char sub[PATH_MAX];
+			if (s < 0 || t < 0 || pathf(sub, sizeof(sub), "%s/%s", path, name) < 0)
 				r = -1;
 			else
-				r = copy_tree(s, t, dev, name);
+				r = copy_tree(s, t, dev, sub, links);
 			if (s >= 0)
 				close(s);
 			if (t >= 0)
 				close(t);
 		} else if (S_ISREG(st.st_mode)) {
-			r = copy_file(sdir, ddir, name, &st);
+			if (st.st_nlink < 2 || !link_again(links, &st, ddir, name, path))
+				r = copy_file(sdir, ddir, name, &st);
 			if (r == 0)
 				unlinkat(sdir, name, 0);
 		} else if (S_ISLNK(st.st_mode)) {
@@ -128,7 +156,11 @@ int mounts_switch_root(void)
 		return -1;
 	int s = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int t = open(NEWROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = s < 0 || t < 0 ? -1 : copy_tree(s, t, st.st_dev, "");
+	struct links links = { 0 };
+	int r = s < 0 || t < 0 ? -1 : copy_tree(s, t, st.st_dev, "", &links);
+	for (size_t i = 0; i < links.n; i++)
+		free(links.v[i].path);
+	free(links.v);
 	if (s >= 0)
 		close(s);
 	if (t >= 0)

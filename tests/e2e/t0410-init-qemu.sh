@@ -29,19 +29,20 @@ test_expect_success 'the initramfs is made' '
 	test_grep "modules.alias$" list
 '
 
-test_expect_success 'the machine boots, runs everything and powers itself off' '
+# boot OUTPUT KERNEL-OPTIONS: boots the initramfs until it powers off (or 300 s pass)
+boot() {
 	timeout -k 5 300 qemu-system-x86_64 -accel tcg -m 256 -nographic -no-reboot \
 		-kernel "$KERNEL/vmlinuz" -initrd initrd.cpio \
-		-append "console=ttyS0 panic=-1 quiet unikit.debug unikit.grace=3" \
+		-append "console=ttyS0 panic=-1 quiet $2" \
 		-device virtio-rng-pci -netdev user,id=n0 \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
-		</dev/null >"$CONSOLE" 2>&1 &
-	qemu=$! &&
-	echo $qemu >qemu.pid &&
-	wait $qemu &&
+		</dev/null >"$1" 2>&1
+}
+
+test_expect_success 'the machine boots, runs everything and powers itself off' '
+	boot "$CONSOLE" "unikit.debug unikit.grace=3" &&
 	test_grep "unikit: \[ *[0-9.]*\] poweroff" "$CONSOLE"
 '
-[ -f "$TRASH/qemu.pid" ] && test_at_exit "kill -9 $(cat "$TRASH/qemu.pid")"
 
 test_expect_success 'each boot phase is printed with its time since the kernel started' '
 	for phase in "init started" "root moved to tmpfs" "filesystems mounted" \
@@ -91,6 +92,21 @@ test_expect_success 'poweroff runs onshutdown, stops the services and powers off
 	s=$(grep -n "ticker stopping" "$CONSOLE" | cut -d: -f1) &&
 	test "$b" -lt "$s" &&
 	! grep -q "Kernel panic" "$CONSOLE"
+'
+
+test_expect_success 'cgroup v2 is mounted by default' '
+	test_grep -x "000-hello: 0::/.*" "$CONSOLE"
+'
+
+test_expect_success 'unikit.cgroup=v1, unikit.quiet and unikit.skip' '
+	boot console2 "unikit.cgroup=v1 unikit.quiet unikit.skip=ticker,crasher,002-after" &&
+	test_grep -E "^000-hello: [0-9]+:(cpu|memory|pids|name=systemd)[^:]*:/" console2 &&
+	! grep -q "^000-hello: 0::" console2 &&
+	! grep -Eq "unikit: \[ *[0-9]+\.[0-9]{3}\]" console2 &&
+	test_grep "service .ticker. skipped (unikit.skip)" console2 &&
+	test_grep "onboot .002-after. skipped (unikit.skip)" console2 &&
+	! grep -q "^ticker:" console2 &&
+	test_grep "^000-bye: bye from onshutdown" console2
 '
 
 test_done
