@@ -244,6 +244,7 @@ int runtime_start(struct init *in, struct job *j)
 	pid_file(in, j, pidf, sizeof(pidf));
 	unlink(pidf);
 	int status = sup_run(in, create, j->wfd);
+	j->created = true; /* even a failed create may leave something to delete */
 	if (status != 0) {
 		report(j, "create",
 		       status < 0 ? "cannot run the runtime" : status_str(status, st, sizeof(st)));
@@ -290,10 +291,11 @@ void runtime_delete(struct init *in, struct job *j)
 	char pidf[PATH_MAX];
 	char *del[] = { in->runtime, "delete", "-f", j->name, NULL };
 
-	if (in->runtime[0]) {
+	if (j->created) {
 		int status = sup_run(in, del, j->wfd);
 		if (status != 0)
 			log_debug("'%s delete' of '%s' failed", in->runtime, j->name);
+		j->created = false;
 	}
 	job_flush(j);
 	undo_mounts(j);
