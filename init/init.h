@@ -135,7 +135,7 @@ struct job {
 	unsigned restarts;
 	int64_t backoff_ms, next_start_ms, started_ms;
 	bool stopping;
-	bool created; /* the runtime knows it: delete it */
+	bool created;		   /* the runtime knows it: delete it */
 	char *mounted[MOUNTS_MAX]; /* mount points made from init.conf, undone after delete */
 	size_t nmounted;
 };

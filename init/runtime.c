@@ -236,6 +236,7 @@ int runtime_start(struct init *in, struct job *j)
 	}
 	j->exited = false;
 	j->stopping = false;
+	j->started_ms = now_ms(); /* a failed try counts as a short run, for the backoff */
 	if (apply(in, j, true, err, sizeof(err)) < 0) {
 		report(j, "init.conf", err);
 		undo_mounts(j);
@@ -262,7 +263,6 @@ int runtime_start(struct init *in, struct job *j)
 	}
 	free(text);
 	j->pid = (pid_t)pid;
-	j->started_ms = now_ms();
 	j->state = JOB_RUNNING;
 	if (apply(in, j, false, err, sizeof(err)) < 0) {
 		report(j, "init.conf", err);

@@ -226,13 +226,15 @@ static void handle_signal(struct init *in, int sig)
 	}
 }
 
-/* The earliest time something is due: a restart or unikit.shutdown. */
+/* The earliest time something is due: an ended job, a restart or unikit.shutdown. */
 static int timeout_for(struct init *in, int timeout_ms)
 {
 	int64_t now = now_ms(), due = -1;
 
 	for (size_t i = 0; i < in->njobs; i++) {
 		struct job *j = in->jobs[i];
+		if (j->state == JOB_RUNNING && j->exited)
+			return 0; /* an end to act on */
 		if (j->state == JOB_BACKOFF && (due < 0 || j->next_start_ms < due))
 			due = j->next_start_ms;
 	}

@@ -31,6 +31,7 @@ init_container "$R" services stubborn 'trap "echo ignoring TERM" TERM; echo stub
 init_container "$R" services badconf 'echo must not run' 'restart\tsometimes\n'
 init_container "$R" services skipped 'echo must not run'
 init_container "$R" onshutdown 000-bye 'echo bye from onshutdown'
+mkdir -p "$R/containers/services/nocreate" # no process to run: the runtime's create fails
 
 "$UNIKIT_INIT" --test-root "$R" --cmdline 'quiet unikit.debug unikit.grace=1 unikit.skip=skipped' \
 	>"$OUT" 2>&1 &
@@ -79,6 +80,15 @@ test_expect_success 'an always service is restarted after exit 0; an on-failure 
 	test $(grep -c "^clean: clean starting" "$OUT") = 1
 '
 
+test_expect_success 'a service the runtime cannot create is reported and retried, deleted once per try' '
+	wait_for "$OUT" "service .nocreate. ended with exit status 1; restart 2 in 200 ms" &&
+	test_grep "service .nocreate. failed: create: exit status 1" "$OUT" &&
+	test_grep "^nocreate: fake runtime: no .*/nocreate/run" "$OUT" &&
+	tries=$(grep -c "service .nocreate. failed: create" "$OUT") &&
+	deletes=$(grep -cx nocreate "$FAKE_RUNTIME_STATE/deleted") &&
+	test "$deletes" -le "$tries"
+'
+
 test_expect_success 'a bad init.conf line is refused with its file and line' '
 	test_grep "service .badconf. not started: .*/services/badconf/init.conf:1: restart must be .no., .on-failure. or .always." "$OUT" &&
 	! grep -q "must not run" "$OUT"
@@ -102,7 +112,7 @@ test_expect_success 'orphans reparented to init are reaped' '
 test_expect_success 'boot phases are written to run/unikit/boot-times' '
 	test_grep -E "^[0-9]+\.[0-9]{3} init started" "$R/run/unikit/boot-times" &&
 	test_grep -E "^[0-9]+\.[0-9]{3} onboot 000-hello" "$R/run/unikit/boot-times" &&
-	test_grep -E "^[0-9]+\.[0-9]{3} services started \(7\)" "$R/run/unikit/boot-times" &&
+	test_grep -E "^[0-9]+\.[0-9]{3} services started \(8\)" "$R/run/unikit/boot-times" &&
 	test_grep -E "\[ *[0-9]+\.[0-9]{3}\] services started" "$OUT"
 '
 
