@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cmocka.h>
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "unit.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/proc.h"
