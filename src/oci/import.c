@@ -781,6 +781,7 @@ static int docker_image(struct import *imp, const json_t *item, size_t idx, stru
 	int64_t cfg_size;
 	json_t *config = NULL;
 	json_t *manifest = NULL;
+	char *text = NULL;
 	int r = -1;
 
 	if (!config_path || !json_is_array(layers))
@@ -847,10 +848,10 @@ static int docker_image(struct import *imp, const json_t *item, size_t idx, stru
 		json_array_append_new(out_layers, desc_json(layer_media_type(comp), digest, size));
 	}
 
-	_cleanup_free_ char *text = json_dumps(manifest, JSON_COMPACT);
 	char m_digest[OCI_DIGEST_MAX];
 	bool added;
 	struct store_writer *w = NULL;
+	text = json_dumps(manifest, JSON_COMPACT);
 	if (!text) {
 		uk_err_set(err, "serialise a manifest");
 		goto out;
@@ -868,6 +869,7 @@ static int docker_image(struct import *imp, const json_t *item, size_t idx, stru
 	memcpy(out->digest, m_digest, sizeof(m_digest));
 	out->size = (int64_t)strlen(text);
 out:
+	free(text);
 	json_decref(config);
 	json_decref(manifest);
 	return r;
