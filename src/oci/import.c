@@ -952,7 +952,11 @@ static int import_docker(struct import *imp, const char *text, size_t len, struc
 static int import_run(struct import *imp, struct uk_err *err)
 {
 	struct stat st;
-	bool is_dir = strcmp(imp->src, "-") != 0 && stat(imp->src, &st) == 0 && S_ISDIR(st.st_mode);
+	bool is_stdin = !strcmp(imp->src, "-");
+
+	if (!is_stdin && stat(imp->src, &st) < 0)
+		return uk_err_errno(err, "open '%s'", imp->src);
+	bool is_dir = !is_stdin && S_ISDIR(st.st_mode);
 
 	if (is_dir) {
 		imp->dir_fd = open(imp->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

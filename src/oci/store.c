@@ -196,6 +196,11 @@ int store_open(struct store **out, const char *dir, struct uk_err *err)
 		store_free(s);
 		return -1;
 	}
+	/* refuse a directory of other things before putting a lock file in it */
+	if (faccessat(s->dfd, "oci-layout", F_OK, 0) < 0 && check_new_store_dir(s, err) < 0) {
+		store_free(s);
+		return -1;
+	}
 	s->lock_fd = openat(s->dfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (s->lock_fd < 0) {
 		if (errno != EROFS && errno != EACCES) {
