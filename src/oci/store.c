@@ -58,16 +58,22 @@ void store_unlock(struct store *store)
 		store_flock(store->lock_fd, LOCK_UN);
 }
 
-/* Names the store may hold before its oci-layout file exists (a creation cut short). */
+/*
+ * Names the store may hold before its oci-layout file exists: another
+ * process creating it at this moment, or a creation cut short. The temporary
+ * names are fs_write_file_atomic()'s.
+ */
 static bool is_store_file(const char *name)
 {
-	static const char *const names[] = { ".",    "..",    ".lock",	   ".gc.lock",
-					     ".tmp", "blobs", "index.json" };
+	static const char *const names[] = {
+		".", "..", ".lock", ".gc.lock", ".tmp", "blobs", "index.json", "oci-layout",
+	};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!strcmp(name, names[i]))
 			return true;
 	}
-	return false;
+	return str_has_prefix(name, ".unikit-") || str_has_prefix(name, ".index.json.tmp-") ||
+	       str_has_prefix(name, ".oci-layout.tmp-");
 }
 
 static int check_new_store_dir(struct store *store, struct uk_err *err)
@@ -86,8 +92,8 @@ static int check_new_store_dir(struct store *store, struct uk_err *err)
 		if (!is_store_file(de->d_name)) {
 			r = uk_err_setc(err, UK_ERR_INPUT,
 					"open store '%s': not an OCI image layout (no oci-layout "
-					"file) and not empty",
-					store->dir);
+					"file) and not empty (it has '%s')",
+					store->dir, de->d_name);
 			break;
 		}
 	}
@@ -130,48 +136,48 @@ static int open_dir_at(int dfd, const char *name, const char *dir, struct uk_err
 	return fd;
 }
 
+static int store_create_files(struct store *store, struct uk_err *err)
+{
+	if (mkdirat_p(store->dfd, "blobs", err) < 0 ||
+	    mkdirat_p(store->dfd, "blobs/sha256", err) < 0 ||
+	    mkdirat_p(store->dfd, ".tmp", err) < 0)
+		return -1;
+	if (faccessat(store->dfd, "index.json", F_OK, 0) < 0) {
+		_cleanup_free_ char *path = xasprintf("%s/index.json", store->dir);
+		if (fs_write_file_atomic(path, EMPTY_INDEX "\n", strlen(EMPTY_INDEX "\n"), 0644,
+					 err) < 0)
+			return -1;
+	}
+	/* oci-layout last: its presence says the layout is complete */
+	if (faccessat(store->dfd, "oci-layout", F_OK, 0) < 0) {
+		_cleanup_free_ char *path = xasprintf("%s/oci-layout", store->dir);
+		if (fs_write_file_atomic(path, LAYOUT_JSON, strlen(LAYOUT_JSON), 0644, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int store_init_files(struct store *store, bool read_only, struct uk_err *err)
 {
-	bool have_layout = faccessat(store->dfd, "oci-layout", F_OK, 0) == 0;
+	bool complete = faccessat(store->dfd, "oci-layout", F_OK, 0) == 0 &&
+			faccessat(store->dfd, "index.json", F_OK, 0) == 0 &&
+			faccessat(store->dfd, "blobs/sha256", F_OK, 0) == 0;
 
-	if (!have_layout) {
-		if (read_only)
-			return uk_err_setc(
-				err, UK_ERR_INPUT,
-				"open store '%s': not an OCI image layout (no oci-layout "
-				"file)",
-				store->dir);
-		if (check_new_store_dir(store, err) < 0)
-			return -1;
-	}
-	if (!read_only) {
-		if (mkdirat_p(store->dfd, "blobs", err) < 0 ||
-		    mkdirat_p(store->dfd, "blobs/sha256", err) < 0 ||
-		    mkdirat_p(store->dfd, ".tmp", err) < 0)
-			return uk_err_wrap(err, "open store '%s'", store->dir);
-	}
-	if (faccessat(store->dfd, "index.json", F_OK, 0) < 0) {
-		if (read_only)
-			return uk_err_setc(err, UK_ERR_INPUT, "open store '%s': no index.json",
-					   store->dir);
+	if (!complete && read_only)
+		return uk_err_setc(err, UK_ERR_INPUT,
+				   "open store '%s': not an OCI image layout (no oci-layout, "
+				   "index.json or blobs/sha256)",
+				   store->dir);
+	if (!complete) {
+		/* one process creates it; the others wait and find it done */
 		if (store_lock(store, LOCK_EX, err) < 0)
 			return -1;
-		int r = 0;
-		if (faccessat(store->dfd, "index.json", F_OK, 0) < 0) {
-			_cleanup_free_ char *path = xasprintf("%s/index.json", store->dir);
-			r = fs_write_file_atomic(path, EMPTY_INDEX "\n", strlen(EMPTY_INDEX "\n"),
-						 0644, err);
-		}
+		int r = store_create_files(store, err);
 		store_unlock(store);
 		if (r < 0)
 			return uk_err_wrap(err, "open store '%s'", store->dir);
-	}
-	/* oci-layout last: its presence says the layout is complete */
-	if (!have_layout) {
-		_cleanup_free_ char *path = xasprintf("%s/oci-layout", store->dir);
-		if (fs_write_file_atomic(path, LAYOUT_JSON, strlen(LAYOUT_JSON), 0644, err) < 0)
-			return uk_err_wrap(err, "open store '%s'", store->dir);
-		return 0;
+	} else if (!read_only && mkdirat_p(store->dfd, ".tmp", err) < 0) {
+		return uk_err_wrap(err, "open store '%s'", store->dir);
 	}
 	return check_layout_file(store, err);
 }

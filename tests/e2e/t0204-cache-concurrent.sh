@@ -82,10 +82,17 @@ test_expect_success 'clean waits for a process that has the store open' '
 	"$UNIKIT" cache import -cache held - <pipe >held.out &
 	pid=$!
 	exec 7>pipe
-	sleep 0.5
+	# until the import holds the store (a shared lock on .gc.lock), with flock(1)
+	for i in $(seq 100); do
+		test -e held/.gc.lock && ! flock -n -x held/.gc.lock true && break
+		sleep 0.1
+	done
 	"$UNIKIT" cache clean -cache held >clean.out 2>clean.err &
 	cpid=$!
-	sleep 1
+	for i in $(seq 100); do
+		test -s clean.err && break
+		sleep 0.1
+	done
 	test_grep "waiting for other unikit processes" clean.err &&
 	kill -0 $cpid &&
 	cat "$IMAGES/small.oci.tar" >&7 &&
