@@ -576,7 +576,6 @@ static int import_oci(struct import *imp, const char *text, size_t len, size_t *
 	size_t n = json_array_size(list);
 	char **names = xcalloc(n + 1, sizeof(*names));
 	struct oci_desc *descs = xcalloc(n + 1, sizeof(*descs));
-	size_t unnamed = 0;
 	int r = 0;
 
 	*n_named = 0;
@@ -612,8 +611,8 @@ static int import_oci(struct import *imp, const char *text, size_t len, size_t *
 				r = -1;
 				goto out;
 			}
+			/* without -name, an unnamed entry is left out */
 			uk_err_release(err);
-			unnamed++;
 			continue;
 		}
 		(*n_named)++;
