@@ -95,6 +95,8 @@ void spec_pos_copy(struct spec_pos *pos, const json_t *to, const char *to_key,
 /* Looks a position up; false when unknown. */
 bool spec_pos_get(const struct spec_pos *pos, const json_t *node, const char *key,
 		  unsigned *file, unsigned *line, unsigned *col);
+/* Forgets the nodes root does not reach (they were freed, their addresses will be reused). */
+void spec_pos_prune(struct spec_pos *pos, const json_t *root);
 /* "FILE:LINE:COL" kept in the table, or NULL. */
 const char *spec_pos_str(struct spec_pos *pos, const json_t *node, const char *key);
 

@@ -248,7 +248,7 @@ static void check_volume_refs(struct spec_errs *errs, struct spec_pos *pos, json
 					const char *bind = json_string_value(v);
 					const char *colon = strchr(bind, ':');
 
-					if (bind[0] == '/' || !colon)
+					if (bind[0] == '/' || !colon || colon == bind)
 						continue;
 					_cleanup_free_ char *src =
 						xstrndup(bind, (size_t)(colon - bind));
@@ -310,6 +310,7 @@ int spec_load(struct spec *spec, const char *const *paths, size_t n, struct uk_e
 		return -1;
 	}
 	strbuf_release(&errs.sb);
+	spec_pos_prune(pos, root);
 	spec->root = root;
 	spec->where = pos;
 	return 0;

@@ -104,7 +104,8 @@ const char *spec_suggest(const char *s, const char *const *cands, size_t n)
 			found = cands[i];
 		}
 	}
-	return best <= limit ? found : NULL;
+	/* a word changed through and through is no typo */
+	return best <= limit && 2 * best < len ? found : NULL;
 }
 
 /* A string from the input, safe to show in a one-line message. */

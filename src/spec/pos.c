@@ -139,6 +139,87 @@ void spec_pos_copy(struct spec_pos *pos, const json_t *to, const char *to_key,
 		spec_pos_set(pos, to, to_key, file, line, col);
 }
 
+/* A set of addresses, for spec_pos_prune(). */
+struct ptr_set {
+	const json_t **v;
+	size_t cap, n;
+};
+
+static bool ptr_set_add(struct ptr_set *set, const json_t *p)
+{
+	if ((set->n + 1) * 2 > set->cap) {
+		struct ptr_set bigger = { .cap = set->cap ? set->cap * 2 : 64 };
+
+		bigger.v = xcalloc(bigger.cap, sizeof(*bigger.v));
+		for (size_t i = 0; i < set->cap; i++) {
+			if (set->v[i])
+				ptr_set_add(&bigger, set->v[i]);
+		}
+		free(set->v);
+		*set = bigger;
+	}
+	for (size_t i = hash(p, NULL) & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+		if (set->v[i] == p)
+			return false;
+		if (!set->v[i]) {
+			set->v[i] = p;
+			set->n++;
+			return true;
+		}
+	}
+}
+
+static bool ptr_set_has(const struct ptr_set *set, const json_t *p)
+{
+	if (!set->cap)
+		return false;
+	for (size_t i = hash(p, NULL) & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+		if (set->v[i] == p)
+			return true;
+		if (!set->v[i])
+			return false;
+	}
+}
+
+static void reach(struct ptr_set *set, const json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (!ptr_set_add(set, v))
+		return;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, item)
+			reach(set, item);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+			reach(set, item);
+	}
+}
+
+void spec_pos_prune(struct spec_pos *pos, const json_t *root)
+{
+	struct ptr_set live = { 0 };
+	struct pos_entry *old = pos->tab;
+
+	reach(&live, root);
+	pos->tab = xcalloc(pos->cap, sizeof(*pos->tab));
+	pos->used = 0;
+	for (size_t i = 0; i < pos->cap; i++) {
+		if (old[i].node && ptr_set_has(&live, old[i].node) &&
+		    (!old[i].key || json_object_get(old[i].node, old[i].key))) {
+			*slot(pos, old[i].node, old[i].key) = old[i];
+			pos->used++;
+		} else {
+			free(old[i].key);
+			free(old[i].str);
+		}
+	}
+	free(old);
+	free(live.v);
+}
+
 const char *spec_pos_str(struct spec_pos *pos, const json_t *node, const char *key)
 {
 	if (!pos || !node)
