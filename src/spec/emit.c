@@ -25,8 +25,9 @@ static int emit_event(struct emit *e, yaml_event_t *ev)
 /* Whether a YAML 1.1 reader (PyYAML, old Go yaml) would take s for a non-string. */
 static bool yaml11_special(const char *s, size_t len)
 {
-	static const char *const words[] = { "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No",
-					     "NO", "on", "On", "ON", "off", "Off", "OFF", "<<", "=" };
+	static const char *const words[] = { "y",  "Y",	  "yes", "Yes", "YES", "n",
+					     "N",  "no",  "No",	 "NO",	"on",  "On",
+					     "ON", "off", "Off", "OFF", "<<",  "=" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
 		if (strlen(words[i]) == len && !memcmp(s, words[i], len))
@@ -136,7 +137,8 @@ static int emit_value(struct emit *e, const struct spec_field *f, const json_t *
 	case T_OBJECTS:
 		if (seq_start(e) < 0)
 			return -1;
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			int r = f->type == T_OBJECTS ? emit_object(e, f->schema, item)
 						     : emit_scalar(e, item);
 			if (r < 0)
@@ -147,7 +149,8 @@ static int emit_value(struct emit *e, const struct spec_field *f, const json_t *
 	case T_OBJMAP:
 		if (map_start(e) < 0)
 			return -1;
-		json_object_foreach((json_t *)v, key, item) {
+		json_object_foreach((json_t *)v, key, item)
+		{
 			if (emit_string(e, key, strlen(key)) < 0)
 				return -1;
 			int r = f->type == T_OBJMAP ? emit_object(e, f->schema, item)

@@ -40,7 +40,10 @@ struct ydoc {
 	size_t n_all, alloc_all;
 };
 
-#define YDOC_INIT { .root = NULL, .all = NULL, .n_all = 0, .alloc_all = 0 }
+#define YDOC_INIT                                                     \
+	{                                                             \
+		.root = NULL, .all = NULL, .n_all = 0, .alloc_all = 0 \
+	}
 
 /*
  * Loads the first and only document of buf. On failure returns -1 and sets
@@ -72,6 +75,10 @@ void spec_errs_line(struct spec_errs *e, const char *text);
 _printf_(5, 6) void spec_errs_add(struct spec_errs *e, const char *file, unsigned line,
 				  unsigned col, const char *fmt, ...);
 
+/* A string from the input, made safe to show in a one-line message (caller frees). */
+char *spec_show(const char *s, size_t len);
+#define SHOW(s) spec_show((s), strlen(s))
+
 /* Edit distance (optimal string alignment), case-insensitive. */
 size_t spec_distance(const char *a, const char *b);
 /* The candidate nearest to s when it is near enough to be a likely typo, or NULL. */
@@ -90,11 +97,11 @@ const char *spec_pos_file(const struct spec_pos *pos, unsigned file);
 void spec_pos_set(struct spec_pos *pos, const json_t *node, const char *key, unsigned file,
 		  unsigned line, unsigned col);
 /* Copies a recorded position from (from, from_key) to (to, to_key). */
-void spec_pos_copy(struct spec_pos *pos, const json_t *to, const char *to_key,
-		   const json_t *from, const char *from_key);
+void spec_pos_copy(struct spec_pos *pos, const json_t *to, const char *to_key, const json_t *from,
+		   const char *from_key);
 /* Looks a position up; false when unknown. */
-bool spec_pos_get(const struct spec_pos *pos, const json_t *node, const char *key,
-		  unsigned *file, unsigned *line, unsigned *col);
+bool spec_pos_get(const struct spec_pos *pos, const json_t *node, const char *key, unsigned *file,
+		  unsigned *line, unsigned *col);
 /* Forgets the nodes root does not reach (they were freed, their addresses will be reused). */
 void spec_pos_prune(struct spec_pos *pos, const json_t *root);
 /* "FILE:LINE:COL" kept in the table, or NULL. */
@@ -105,10 +112,10 @@ const char *spec_pos_str(struct spec_pos *pos, const json_t *node, const char *k
 enum spec_type {
 	T_STRING,
 	T_BOOL,
-	T_INT,     /* an integer in [min, max] */
-	T_ID,      /* a uid/gid: an integer in [0, 2^32-1] or a name */
+	T_INT,	   /* an integer in [min, max] */
+	T_ID,	   /* a uid/gid: an integer in [0, 2^32-1] or a name */
 	T_STRINGS, /* a list of strings */
-	T_IDS,     /* a list of T_ID */
+	T_IDS,	   /* a list of T_ID */
 	T_STRMAP,  /* a mapping of strings to strings */
 	T_OBJECT,  /* a mapping with the keys of a schema */
 	T_OBJECTS, /* a list of T_OBJECT */
@@ -136,10 +143,10 @@ struct spec_field {
 	const char *key;
 	enum spec_type type;
 	const struct spec_schema *schema; /* T_OBJECT, T_OBJECTS, T_OBJMAP */
-	int64_t min, max;                 /* T_INT; both 0 means any 64-bit integer */
-	spec_str_check check;             /* each string (T_STRING, T_STRINGS) */
-	spec_list_check list_check;       /* the whole list (T_STRINGS) */
-	const char *alias_of;             /* this spelling stands for that key */
+	int64_t min, max;		  /* T_INT; both 0 means any 64-bit integer */
+	spec_str_check check;		  /* each string (T_STRING, T_STRINGS) */
+	spec_list_check list_check;	  /* the whole list (T_STRINGS) */
+	const char *alias_of;		  /* this spelling stands for that key */
 };
 
 struct spec_schema {
@@ -160,16 +167,15 @@ const struct spec_field *spec_schema_find(const struct spec_schema *s, const cha
 
 struct parse {
 	struct spec_pos *pos;
-	unsigned file;     /* index in pos */
+	unsigned file;	   /* index in pos */
 	const char *fname; /* display name */
 	struct spec_errs *errs;
-	size_t budget;   /* nodes left to convert (aliases can multiply them) */
-	bool exhausted;  /* the budget ran out (reported once) */
+	size_t budget;	 /* nodes left to convert (aliases can multiply them) */
+	bool exhausted;	 /* the budget ran out (reported once) */
 	const char *sec; /* "onboot", "services", ... while inside one */
 };
 
-_printf_(3, 4) void spec_parse_error(struct parse *p, const struct ynode *n, const char *fmt,
-				     ...);
+_printf_(3, 4) void spec_parse_error(struct parse *p, const struct ynode *n, const char *fmt, ...);
 /* The value node of key in a mapping's pairs, or NULL. */
 const struct ynode *spec_ymap_get(const struct ymap *m, const char *key);
 /* Converts a document's root with a schema; NULL (errors reported) on failure. */

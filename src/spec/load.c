@@ -16,26 +16,19 @@
 /* nodes one file may expand to through aliases */
 #define SPEC_MAX_NODES 1000000
 
-static const char *const list_sections[] = { "init",  "onboot",  "onshutdown",
-					     "services", "files", "volumes" };
+static const char *const list_sections[] = { "init",	 "onboot", "onshutdown",
+					     "services", "files",  "volumes" };
 static const char *const image_sections[] = { "onboot", "onshutdown", "services" };
 
-/* Reads, parses and validates one file; returns its tree (partial when it has errors). */
-static json_t *load_file(struct spec_pos *pos, struct spec_errs *errs, const char *path)
+/* Parses and validates one file's text; returns its tree (partial when it has errors). */
+static json_t *load_text(struct spec_pos *pos, struct spec_errs *errs, const char *display,
+			 const char *buf, size_t len)
 {
-	_cleanup_err_ struct uk_err rerr = { 0 };
-	_cleanup_free_ char *buf = NULL;
 	_cleanup_free_ char *msg = NULL;
 	struct ydoc doc = YDOC_INIT;
-	const char *display = strcmp(path, "-") ? path : "<stdin>";
 	unsigned file = spec_pos_add_file(pos, display);
 	unsigned line, col;
-	size_t len;
 
-	if (fs_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len, &rerr) < 0) {
-		spec_errs_line(errs, rerr.msg);
-		return NULL;
-	}
 	if (ydoc_load(&doc, buf, len, &line, &col, &msg) < 0) {
 		spec_errs_add(errs, display, line, col, "%s", msg);
 		ydoc_release(&doc);
@@ -51,6 +44,19 @@ static json_t *load_file(struct spec_pos *pos, struct spec_errs *errs, const cha
 	json_t *root = spec_parse_root(&p, &spec_schema_top, doc.root);
 	ydoc_release(&doc);
 	return root;
+}
+
+static json_t *load_file(struct spec_pos *pos, struct spec_errs *errs, const char *path)
+{
+	_cleanup_err_ struct uk_err rerr = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (fs_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len, &rerr) < 0) {
+		spec_errs_line(errs, rerr.msg);
+		return NULL;
+	}
+	return load_text(pos, errs, strcmp(path, "-") ? path : "<stdin>", buf, len);
 }
 
 _printf_(5, 6) static void error_at(struct spec_errs *errs, struct spec_pos *pos,
@@ -167,7 +173,8 @@ static void check_unique(struct spec_errs *errs, struct spec_pos *pos, json_t *l
 	size_t i;
 	json_t *entry;
 
-	json_array_foreach(list, i, entry) {
+	json_array_foreach(list, i, entry)
+	{
 		json_t *name = json_object_get(entry, "name");
 		const char *s = json_string_value(name);
 		json_t *first;
@@ -180,7 +187,8 @@ static void check_unique(struct spec_errs *errs, struct spec_pos *pos, json_t *l
 			continue;
 		}
 		const char *at = spec_pos_str(pos, first, NULL);
-		error_at(errs, pos, name, NULL, "duplicate %s name '%s' (first at %s)", what, s,
+		_cleanup_free_ char *shown = SHOW(s);
+		error_at(errs, pos, name, NULL, "duplicate %s name '%s' (first at %s)", what, shown,
 			 at ? at : "?");
 	}
 	json_decref(seen);
@@ -190,6 +198,7 @@ static void check_volume_ref(struct spec_errs *errs, struct spec_pos *pos, json_
 			     const json_t *node, const char *src, bool read_only)
 {
 	json_t *vol = json_object_get(volumes, src);
+	_cleanup_free_ char *shown = SHOW(src);
 
 	if (!vol) {
 		const char *names[64];
@@ -197,19 +206,21 @@ static void check_volume_ref(struct spec_errs *errs, struct spec_pos *pos, json_
 		const char *key;
 		json_t *v;
 
-		json_object_foreach(volumes, key, v) {
+		json_object_foreach(volumes, key, v)
+		{
 			if (n < ARRAY_SIZE(names))
 				names[n++] = key;
 		}
 		const char *near = spec_suggest(src, names, n);
+		_cleanup_free_ char *shown_near = near ? SHOW(near) : NULL;
 		error_at(errs, pos, node, NULL,
-			 "bind source '%s' is neither an absolute path nor a volume%s%s%s", src,
-			 near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+			 "bind source '%s' is neither an absolute path nor a volume%s%s%s", shown,
+			 near ? " (did you mean '" : "", near ? shown_near : "", near ? "'?)" : "");
 		return;
 	}
 	if (json_is_true(json_object_get(vol, "readonly")) && !read_only)
 		error_at(errs, pos, node, NULL,
-			 "volume '%s' is read-only: mount it with the option 'ro'", src);
+			 "volume '%s' is read-only: mount it with the option 'ro'", shown);
 }
 
 static bool has_option(const char *opts, const char *opt)
@@ -233,18 +244,21 @@ static void check_volume_refs(struct spec_errs *errs, struct spec_pos *pos, json
 	size_t i, j;
 	json_t *e, *v;
 
-	json_array_foreach(json_object_get(root, "volumes"), i, v) {
+	json_array_foreach(json_object_get(root, "volumes"), i, v)
+	{
 		const char *name = json_string_value(json_object_get(v, "name"));
 
 		if (name)
 			json_object_set(volumes, name, v);
 	}
 	for (size_t s = 0; s < ARRAY_SIZE(image_sections); s++) {
-		json_array_foreach(json_object_get(root, image_sections[s]), i, e) {
+		json_array_foreach(json_object_get(root, image_sections[s]), i, e)
+		{
 			static const char *const keys[] = { "binds", "binds.add" };
 
 			for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-				json_array_foreach(json_object_get(e, keys[k]), j, v) {
+				json_array_foreach(json_object_get(e, keys[k]), j, v)
+				{
 					const char *bind = json_string_value(v);
 					const char *colon = strchr(bind, ':');
 
@@ -257,7 +271,8 @@ static void check_volume_refs(struct spec_errs *errs, struct spec_pos *pos, json
 							 has_option(opts ? opts + 1 : NULL, "ro"));
 				}
 			}
-			json_array_foreach(json_object_get(e, "mounts"), j, v) {
+			json_array_foreach(json_object_get(e, "mounts"), j, v)
+			{
 				const char *type = json_string_value(json_object_get(v, "type"));
 				const char *src = json_string_value(json_object_get(v, "source"));
 				bool ro = false;
@@ -266,7 +281,8 @@ static void check_volume_refs(struct spec_errs *errs, struct spec_pos *pos, json
 
 				if (!type || strcmp(type, "bind") || !src || src[0] == '/')
 					continue;
-				json_array_foreach(json_object_get(v, "options"), o, opt) {
+				json_array_foreach(json_object_get(v, "options"), o, opt)
+				{
 					if (json_string_value(opt) &&
 					    !strcmp(json_string_value(opt), "ro"))
 						ro = true;
@@ -279,11 +295,36 @@ static void check_volume_refs(struct spec_errs *errs, struct spec_pos *pos, json
 	json_decref(volumes);
 }
 
+/* Merges the files' trees (which it frees), checks the whole, and fills spec. */
+static int finish(struct spec *spec, struct spec_pos *pos, struct spec_errs *errs, json_t **files,
+		  size_t n, struct uk_err *err)
+{
+	json_t *root = merge(pos, files, n);
+
+	for (size_t i = 0; i < n; i++)
+		json_decref(files[i]);
+	check_unique(errs, pos, json_object_get(root, "services"), "service");
+	check_unique(errs, pos, json_object_get(root, "volumes"), "volume");
+	check_volume_refs(errs, pos, root);
+	if (errs->n > 0) {
+		json_decref(root);
+		spec_pos_free(pos);
+		uk_err_setc(err, UK_ERR_INPUT, "%s", errs->sb.buf);
+		strbuf_release(&errs->sb);
+		return -1;
+	}
+	strbuf_release(&errs->sb);
+	spec_pos_prune(pos, root);
+	spec->root = root;
+	spec->where = pos;
+	return 0;
+}
+
 int spec_load(struct spec *spec, const char *const *paths, size_t n, struct uk_err *err)
 {
 	struct spec_errs errs = { .sb = STRBUF_INIT, .n = 0 };
 	struct spec_pos *pos = spec_pos_new();
-	json_t **files = xcalloc(n ? n : 1, sizeof(*files));
+	_cleanup_free_ json_t **files = xcalloc(n ? n : 1, sizeof(*files));
 	size_t stdin_uses = 0;
 
 	if (n == 0)
@@ -295,25 +336,17 @@ int spec_load(struct spec *spec, const char *const *paths, size_t n, struct uk_e
 		}
 		files[i] = load_file(pos, &errs, paths[i]);
 	}
-	json_t *root = merge(pos, files, n);
-	for (size_t i = 0; i < n; i++)
-		json_decref(files[i]);
-	free(files);
-	check_unique(&errs, pos, json_object_get(root, "services"), "service");
-	check_unique(&errs, pos, json_object_get(root, "volumes"), "volume");
-	check_volume_refs(&errs, pos, root);
-	if (errs.n > 0) {
-		json_decref(root);
-		spec_pos_free(pos);
-		uk_err_setc(err, UK_ERR_INPUT, "%s", errs.sb.buf);
-		strbuf_release(&errs.sb);
-		return -1;
-	}
-	strbuf_release(&errs.sb);
-	spec_pos_prune(pos, root);
-	spec->root = root;
-	spec->where = pos;
-	return 0;
+	return finish(spec, pos, &errs, files, n, err);
+}
+
+int spec_load_text(struct spec *spec, const char *name, const char *text, size_t len,
+		   struct uk_err *err)
+{
+	struct spec_errs errs = { .sb = STRBUF_INIT, .n = 0 };
+	struct spec_pos *pos = spec_pos_new();
+	json_t *file = load_text(pos, &errs, name, text, len);
+
+	return finish(spec, pos, &errs, &file, 1, err);
 }
 
 void spec_release(struct spec *spec)

@@ -108,8 +108,7 @@ const char *spec_suggest(const char *s, const char *const *cands, size_t n)
 	return best <= limit && 2 * best < len ? found : NULL;
 }
 
-/* A string from the input, safe to show in a one-line message. */
-static char *show(const char *s, size_t len)
+char *spec_show(const char *s, size_t len)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t max = 60;
@@ -144,7 +143,7 @@ static char *describe(const struct ynode *n)
 		return xstrdup("a list");
 	if (n->kind == YN_MAP)
 		return xstrdup("a mapping");
-	_cleanup_free_ char *text = show(n->text, n->len);
+	_cleanup_free_ char *text = spec_show(n->text, n->len);
 	switch (ynode_resolve(n, &b, &i, &range)) {
 	case YS_NULL:
 		return xstrdup("empty (null)");
@@ -285,7 +284,7 @@ static json_t *conv_int(struct parse *p, const struct spec_field *f, const struc
 		return NULL;
 	}
 	if (range || ((f->min || f->max) && (i < f->min || i > f->max))) {
-		_cleanup_free_ char *text = show(n->text, n->len);
+		_cleanup_free_ char *text = spec_show(n->text, n->len);
 
 		if (f->min || f->max)
 			spec_parse_error(p, n, "'%s' is out of range: %s is not in [%lld, %lld]",
@@ -311,7 +310,7 @@ static json_t *conv_id(struct parse *p, const struct ynode *n, const char *name)
 			return conv_string(p, NULL, n, name);
 		case YS_INT:
 			if (range || i < 0 || i > UINT32_MAX) {
-				_cleanup_free_ char *text = show(n->text, n->len);
+				_cleanup_free_ char *text = spec_show(n->text, n->len);
 
 				spec_parse_error(p, n, "'%s' is out of range: %s is not in [0, %u]",
 						 name, text, UINT32_MAX);
@@ -481,7 +480,8 @@ static void map_pairs(struct parse *p, const struct ynode *map, struct ymap *m)
 		    !memcmp(first->k->text, all.v[i].k->text, first->k->len)) {
 			/* a merged key yields to an explicit one silently */
 			if (first->explicit_ && all.v[i].explicit_) {
-				_cleanup_free_ char *key = show(all.v[i].k->text, all.v[i].k->len);
+				_cleanup_free_ char *key =
+					spec_show(all.v[i].k->text, all.v[i].k->len);
 
 				spec_parse_error(p, all.v[i].k,
 						 "duplicate key '%s' (first at line %u, column %u)",
@@ -530,7 +530,7 @@ static json_t *conv_strmap(struct parse *p, const struct ynode *n, const char *n
 	map_pairs(p, n, &m);
 	json_t *obj = json_object();
 	for (size_t i = 0; i < m.n; i++) {
-		_cleanup_free_ char *key = show(m.k[i]->text, m.k[i]->len);
+		_cleanup_free_ char *key = spec_show(m.k[i]->text, m.k[i]->len);
 		_cleanup_free_ char *mname = xasprintf("%s.%s", name, key);
 		json_t *v = take(p, m.v[i]) ? conv_string(p, NULL, m.v[i], mname) : NULL;
 
@@ -559,7 +559,8 @@ static json_t *conv_objmap(struct parse *p, const struct spec_schema *s, const s
 	map_pairs(p, n, &m);
 	json_t *obj = json_object();
 	for (size_t i = 0; i < m.n; i++) {
-		json_t *v = take(p, m.v[i]) ? conv_object(p, s, m.v[i], m.k[i]->text) : NULL;
+		_cleanup_free_ char *key = spec_show(m.k[i]->text, m.k[i]->len);
+		json_t *v = take(p, m.v[i]) ? conv_object(p, s, m.v[i], key) : NULL;
 
 		if (!v)
 			continue;
@@ -583,7 +584,7 @@ static char *entry_desc(struct parse *p, const struct spec_schema *s, const stru
 		return xstrdup("");
 	const struct ynode *name = spec_ymap_get(m, "name");
 	if (name && name->kind == YN_SCALAR && name->len) {
-		_cleanup_free_ char *shown = show(name->text, name->len);
+		_cleanup_free_ char *shown = spec_show(name->text, name->len);
 
 		return xasprintf(" in %s entry '%s'", p->sec, shown);
 	}
@@ -595,7 +596,7 @@ static void unknown_key(struct parse *p, const struct spec_schema *s, const stru
 {
 	const char *cands[64];
 	size_t n = 0;
-	_cleanup_free_ char *key = show(k->text, k->len);
+	_cleanup_free_ char *key = spec_show(k->text, k->len);
 	_cleanup_free_ char *where = entry_desc(p, s, m);
 
 	for (size_t i = 0; i < s->n && n < ARRAY_SIZE(cands); i++) {

@@ -12,7 +12,7 @@
 
 struct pos_entry {
 	const json_t *node; /* NULL: a free slot */
-	char *key;          /* owned; NULL for the node itself */
+	char *key;	    /* owned; NULL for the node itself */
 	unsigned file, line, col;
 	char *str; /* owned; "FILE:LINE:COL", made on first request */
 };
@@ -116,8 +116,8 @@ void spec_pos_set(struct spec_pos *pos, const json_t *node, const char *key, uns
 	e->str = NULL;
 }
 
-bool spec_pos_get(const struct spec_pos *pos, const json_t *node, const char *key,
-		  unsigned *file, unsigned *line, unsigned *col)
+bool spec_pos_get(const struct spec_pos *pos, const json_t *node, const char *key, unsigned *file,
+		  unsigned *line, unsigned *col)
 {
 	if (!pos || !node)
 		return false;
@@ -130,8 +130,8 @@ bool spec_pos_get(const struct spec_pos *pos, const json_t *node, const char *ke
 	return true;
 }
 
-void spec_pos_copy(struct spec_pos *pos, const json_t *to, const char *to_key,
-		   const json_t *from, const char *from_key)
+void spec_pos_copy(struct spec_pos *pos, const json_t *to, const char *to_key, const json_t *from,
+		   const char *from_key)
 {
 	unsigned file, line, col;
 
@@ -190,11 +190,9 @@ static void reach(struct ptr_set *set, const json_t *v)
 	if (!ptr_set_add(set, v))
 		return;
 	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, key, item)
-			reach(set, item);
+		json_object_foreach((json_t *)v, key, item) reach(set, item);
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, item)
-			reach(set, item);
+		json_array_foreach(v, i, item) reach(set, item);
 	}
 }
 

@@ -19,17 +19,47 @@
 /* ---- capabilities ---------------------------------------------------------- */
 
 static const char *const capabilities[] = {
-	"CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-	"CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-	"CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST",   "CAP_NET_ADMIN",      "CAP_NET_RAW",         "CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",       "CAP_SYS_MODULE",     "CAP_SYS_RAWIO",       "CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE",      "CAP_SYS_PACCT",      "CAP_SYS_ADMIN",       "CAP_SYS_BOOT",
-	"CAP_SYS_NICE",        "CAP_SYS_RESOURCE",   "CAP_SYS_TIME",        "CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",           "CAP_LEASE",          "CAP_AUDIT_WRITE",     "CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP",         "CAP_MAC_OVERRIDE",   "CAP_MAC_ADMIN",       "CAP_SYSLOG",
-	"CAP_WAKE_ALARM",      "CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",      "CAP_PERFMON",
-	"CAP_BPF",             "CAP_CHECKPOINT_RESTORE",
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_DAC_READ_SEARCH",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",
+	"CAP_NET_RAW",
+	"CAP_IPC_LOCK",
+	"CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",
+	"CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN",
+	"CAP_SYS_BOOT",
+	"CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG",
+	"CAP_MKNOD",
+	"CAP_LEASE",
+	"CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN",
+	"CAP_SYSLOG",
+	"CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ",
+	"CAP_PERFMON",
+	"CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
 };
 
 const char *const *spec_capabilities(size_t *n)
@@ -39,10 +69,10 @@ const char *const *spec_capabilities(size_t *n)
 }
 
 static const char *const rlimits[] = {
-	"RLIMIT_CPU",    "RLIMIT_FSIZE",  "RLIMIT_DATA",       "RLIMIT_STACK",
-	"RLIMIT_CORE",   "RLIMIT_RSS",    "RLIMIT_NPROC",      "RLIMIT_NOFILE",
-	"RLIMIT_MEMLOCK", "RLIMIT_AS",    "RLIMIT_LOCKS",      "RLIMIT_SIGPENDING",
-	"RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO",     "RLIMIT_RTTIME",
+	"RLIMIT_CPU",	   "RLIMIT_FSIZE", "RLIMIT_DATA",   "RLIMIT_STACK",
+	"RLIMIT_CORE",	   "RLIMIT_RSS",   "RLIMIT_NPROC",  "RLIMIT_NOFILE",
+	"RLIMIT_MEMLOCK",  "RLIMIT_AS",	   "RLIMIT_LOCKS",  "RLIMIT_SIGPENDING",
+	"RLIMIT_MSGQUEUE", "RLIMIT_NICE",  "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
 };
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -60,6 +90,25 @@ static char *did_you_mean(const char *s, const char *const *cands, size_t n)
 	const char *near = spec_suggest(s, cands, n);
 
 	return near ? xasprintf(" (did you mean '%s'?)", near) : xstrdup("");
+}
+
+/*
+ * The same for names that all start with prefix ("CAP_", "RLIMIT_"): the
+ * prefix is left out of the comparison, so it makes no near miss.
+ */
+static char *did_you_mean_prefixed(const char *s, const char *prefix, const char *const *names,
+				   size_t n)
+{
+	size_t plen = strlen(prefix);
+	const char *shorts[64];
+
+	BUG_ON(n > ARRAY_SIZE(shorts));
+	for (size_t i = 0; i < n; i++)
+		shorts[i] = names[i] + plen;
+	if (!strncasecmp(s, prefix, plen))
+		s += plen;
+	const char *near = spec_suggest(s, shorts, n);
+	return near ? xasprintf(" (did you mean '%s'?)", near - plen) : xstrdup("");
 }
 
 /* A scalar list item's text when it is a valid string (already checked), else NULL. */
@@ -88,13 +137,13 @@ static void check_caps(struct parse *p, const struct ynode *seq, const json_t *a
 				spec_parse_error(p, seq->items[i],
 						 "'%s' must be alone in '%s', without other "
 						 "capabilities",
-						 s, name);
+						 seq->items[i]->text, name);
 			continue;
 		}
-		_cleanup_free_ char *full =
-			strncasecmp(s, "CAP_", 4) ? xasprintf("CAP_%s", s) : xstrdup(s);
-		_cleanup_free_ char *hint = did_you_mean(full, capabilities, ARRAY_SIZE(capabilities));
-		spec_parse_error(p, seq->items[i], "unknown capability '%s'%s", s, hint);
+		_cleanup_free_ char *hint =
+			did_you_mean_prefixed(s, "CAP_", capabilities, ARRAY_SIZE(capabilities));
+		_cleanup_free_ char *shown = SHOW(s);
+		spec_parse_error(p, seq->items[i], "unknown capability '%s'%s", shown, hint);
 	}
 }
 
@@ -155,7 +204,8 @@ static void check_bind(struct parse *p, const struct ynode *n, const char *s, co
 
 	if (colons < 1 || colons > 2 || a == s || a[1] == '\0' || a[1] == ':' ||
 	    (b && b[1] == '\0')) {
-		spec_parse_error(p, n, "bind '%s' must be 'SOURCE:DESTINATION[:OPTIONS]'", s);
+		_cleanup_free_ char *shown = SHOW(s);
+		spec_parse_error(p, n, "bind '%s' must be 'SOURCE:DESTINATION[:OPTIONS]'", shown);
 	}
 }
 
@@ -163,8 +213,10 @@ static void check_tmpfs(struct parse *p, const struct ynode *n, const char *s, c
 {
 	const char *a = strchr(s, ':');
 
-	if (!*s || a == s || count_char(s, ':') > 1 || (a && a[1] == '\0'))
-		spec_parse_error(p, n, "tmpfs '%s' must be 'DESTINATION[:OPTIONS]'", s);
+	if (!*s || a == s || count_char(s, ':') > 1 || (a && a[1] == '\0')) {
+		_cleanup_free_ char *shown = SHOW(s);
+		spec_parse_error(p, n, "tmpfs '%s' must be 'DESTINATION[:OPTIONS]'", shown);
+	}
 }
 
 static char *trim(const char *s, size_t len)
@@ -199,9 +251,10 @@ static bool rlimit_value(const char *s, uint64_t *v)
 static void check_rlimit(struct parse *p, const struct ynode *n, const char *s, const char *name)
 {
 	const char *c1 = strchr(s, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+	_cleanup_free_ char *shown = SHOW(s);
 
 	if (!c2) {
-		spec_parse_error(p, n, "rlimit '%s' must be 'NAME,SOFT,HARD'", s);
+		spec_parse_error(p, n, "rlimit '%s' must be 'NAME,SOFT,HARD'", shown);
 		return;
 	}
 	_cleanup_free_ char *res = trim(s, (size_t)(c1 - s));
@@ -212,15 +265,19 @@ static void check_rlimit(struct parse *p, const struct ynode *n, const char *s, 
 	_cleanup_free_ char *full =
 		str_has_prefix(res, "RLIMIT_") ? xstrdup(res) : xasprintf("RLIMIT_%s", res);
 	if (!in_list(full, rlimits, ARRAY_SIZE(rlimits))) {
-		_cleanup_free_ char *hint = did_you_mean(full, rlimits, ARRAY_SIZE(rlimits));
-		spec_parse_error(p, n, "unknown rlimit '%s'%s", res, hint);
+		_cleanup_free_ char *hint =
+			did_you_mean_prefixed(res, "RLIMIT_", rlimits, ARRAY_SIZE(rlimits));
+		_cleanup_free_ char *shown_res = SHOW(res);
+		spec_parse_error(p, n, "unknown rlimit '%s'%s", shown_res, hint);
 		return;
 	}
 	uint64_t sv, hv;
 	if (!rlimit_value(soft, &sv) || !rlimit_value(hard, &hv))
-		spec_parse_error(p, n, "rlimit '%s': the limits must be numbers or 'unlimited'", s);
+		spec_parse_error(p, n, "rlimit '%s': the limits must be numbers or 'unlimited'",
+				 shown);
 	else if (sv > hv)
-		spec_parse_error(p, n, "rlimit '%s': the soft limit is above the hard limit", s);
+		spec_parse_error(p, n, "rlimit '%s': the soft limit is above the hard limit",
+				 shown);
 }
 
 static void check_env(struct parse *p, const struct ynode *n, const char *s, const char *name)
@@ -231,15 +288,13 @@ static void check_env(struct parse *p, const struct ynode *n, const char *s, con
 		spec_parse_error(p, n, "'%s' must be 'NAME=VALUE'", name);
 }
 
-static void check_absolute(struct parse *p, const struct ynode *n, const char *s,
-			   const char *name)
+static void check_absolute(struct parse *p, const struct ynode *n, const char *s, const char *name)
 {
 	if (s[0] != '/')
 		spec_parse_error(p, n, "'%s' must be an absolute path", name);
 }
 
-static void check_namespace(struct parse *p, const struct ynode *n, const char *s,
-			    const char *name)
+static void check_namespace(struct parse *p, const struct ynode *n, const char *s, const char *name)
 {
 	static const char *const words[] = { "host", "root", "new", "none" };
 
@@ -253,7 +308,7 @@ static void check_namespace(struct parse *p, const struct ynode *n, const char *
 static void check_propagation(struct parse *p, const struct ynode *n, const char *s,
 			      const char *name)
 {
-	static const char *const words[] = { "shared",  "slave",  "private",  "unbindable",
+	static const char *const words[] = { "shared",	"slave",  "private",  "unbindable",
 					     "rshared", "rslave", "rprivate", "runbindable" };
 
 	if (in_list(s, words, ARRAY_SIZE(words)))
@@ -268,8 +323,8 @@ static void check_propagation(struct parse *p, const struct ynode *n, const char
 static void check_mode(struct parse *p, const struct ynode *n, const char *s, const char *name)
 {
 	size_t len = strlen(s);
-	unsigned long v = len && len <= 5 && strspn(s, "01234567") == len ? strtoul(s, NULL, 8)
-									 : 07777 + 1;
+	unsigned long v =
+		len && len <= 5 && strspn(s, "01234567") == len ? strtoul(s, NULL, 8) : 07777 + 1;
 
 	if (v > 07777)
 		spec_parse_error(p, n, "'%s' must be an octal string such as \"0644\"", name);
@@ -288,8 +343,7 @@ static void check_choice(struct parse *p, const struct ynode *n, const char *s, 
 	strbuf_release(&sb);
 }
 
-static void check_metadata(struct parse *p, const struct ynode *n, const char *s,
-			   const char *name)
+static void check_metadata(struct parse *p, const struct ynode *n, const char *s, const char *name)
 {
 	static const char *const words[] = { "yaml", "json" };
 	check_choice(p, n, s, name, words, ARRAY_SIZE(words));
@@ -321,8 +375,7 @@ static void check_access(struct parse *p, const struct ynode *n, const char *s, 
 		spec_parse_error(p, n, "'%s' must be made of the letters r, w and m", name);
 }
 
-static void check_file_path(struct parse *p, const struct ynode *n, const char *s,
-			    const char *name)
+static void check_file_path(struct parse *p, const struct ynode *n, const char *s, const char *name)
 {
 	const char *c = s;
 
@@ -355,8 +408,9 @@ static const struct ynode *later(const struct ynode *a, const struct ynode *b)
 static void conflict(struct parse *p, const char *path, const struct ynode *a, const char *an,
 		     const struct ynode *b, const char *bn)
 {
-	spec_parse_error(p, later(a, b), "file '%s': '%s' and '%s' exclude each other",
-			 path ? path : "?", an, bn);
+	_cleanup_free_ char *shown = SHOW(path ? path : "?");
+	spec_parse_error(p, later(a, b), "file '%s': '%s' and '%s' exclude each other", shown, an,
+			 bn);
 }
 
 static void check_file(struct parse *p, const struct ynode *map, const struct ymap *m,
@@ -391,18 +445,23 @@ static void check_file(struct parse *p, const struct ynode *map, const struct ym
 		conflict(p, path, contents, "contents", metadata, "metadata");
 	if (source && metadata)
 		conflict(p, path, source, "source", metadata, "metadata");
-	if (!dir && !contents && !source && !metadata && !symlink && path)
+	/* a 'directory' with the wrong type was reported already */
+	bool bad_dir = spec_ymap_get(m, "directory") && !json_object_get(obj, "directory");
+	if (!dir && !bad_dir && !contents && !source && !metadata && !symlink && path) {
+		_cleanup_free_ char *shown = SHOW(path);
 		spec_parse_error(p, map,
 				 "file '%s' has nothing to write: give 'contents', 'source', "
 				 "'metadata', 'symlink' or 'directory: true'",
-				 path);
+				 shown);
+	}
 }
 
 static const char *mount_default_destination(const char *type)
 {
 	static const char *const map[][2] = {
-		{ "proc", "/proc" },   { "devpts", "/dev/pts" },       { "sysfs", "/sys" },
-		{ "cgroup", "/sys/fs/cgroup" }, { "mqueue", "/dev/mqueue" },
+		{ "proc", "/proc" },	     { "devpts", "/dev/pts" },
+		{ "sysfs", "/sys" },	     { "cgroup", "/sys/fs/cgroup" },
+		{ "mqueue", "/dev/mqueue" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
@@ -437,32 +496,64 @@ static void check_mount(struct parse *p, const struct ynode *map, const struct y
 			return;
 		}
 	}
-	if ((!dst || !*dst) && !mount_default_destination(type))
-		spec_parse_error(p, map, "mount of type '%s' has no 'destination'", type);
+	if ((!dst || !*dst) && !mount_default_destination(type)) {
+		_cleanup_free_ char *shown = SHOW(type);
+		spec_parse_error(p, map, "mount of type '%s' has no 'destination'", shown);
+	}
 }
 
 /* ---- the tables ------------------------------------------------------------------ */
 
-#define STR(k) { .key = (k), .type = T_STRING }
-#define STRC(k, c) { .key = (k), .type = T_STRING, .check = (c) }
-#define BOOL(k) { .key = (k), .type = T_BOOL }
-#define INT(k) { .key = (k), .type = T_INT }
-#define INTR(k, lo, hi) { .key = (k), .type = T_INT, .min = (lo), .max = (hi) }
+#define STR(k)                               \
+	{                                    \
+		.key = (k), .type = T_STRING \
+	}
+#define STRC(k, c)                                         \
+	{                                                  \
+		.key = (k), .type = T_STRING, .check = (c) \
+	}
+#define BOOL(k)                            \
+	{                                  \
+		.key = (k), .type = T_BOOL \
+	}
+#define INT(k)                            \
+	{                                 \
+		.key = (k), .type = T_INT \
+	}
+#define INTR(k, lo, hi)                                             \
+	{                                                           \
+		.key = (k), .type = T_INT, .min = (lo), .max = (hi) \
+	}
 #define U32(k) INTR(k, 0, UINT32_MAX)
 #define U64(k) INTR(k, 0, INT64_MAX)
 #define U16(k) INTR(k, 0, UINT16_MAX)
-#define STRS(k) { .key = (k), .type = T_STRINGS }
-#define STRSC(k, c) { .key = (k), .type = T_STRINGS, .check = (c) }
-#define OBJ(k, s) { .key = (k), .type = T_OBJECT, .schema = &(s) }
-#define OBJS(k, s) { .key = (k), .type = T_OBJECTS, .schema = &(s) }
-#define ALIAS(k, of) { .key = (k), .alias_of = (of) }
-#define SCHEMA(name, what_, req, chk)                                                             \
-	const struct spec_schema name = {                                                         \
-		.what = (what_),                                                                  \
-		.fields = name##_fields,                                                          \
-		.n = ARRAY_SIZE(name##_fields),                                                   \
-		.required = (req),                                                                \
-		.check = (chk),                                                                   \
+#define STRS(k)                               \
+	{                                     \
+		.key = (k), .type = T_STRINGS \
+	}
+#define STRSC(k, c)                                         \
+	{                                                   \
+		.key = (k), .type = T_STRINGS, .check = (c) \
+	}
+#define OBJ(k, s)                                            \
+	{                                                    \
+		.key = (k), .type = T_OBJECT, .schema = &(s) \
+	}
+#define OBJS(k, s)                                            \
+	{                                                     \
+		.key = (k), .type = T_OBJECTS, .schema = &(s) \
+	}
+#define ALIAS(k, of)                         \
+	{                                    \
+		.key = (k), .alias_of = (of) \
+	}
+#define SCHEMA(name, what_, req, chk)           \
+	const struct spec_schema name = {       \
+		.what = (what_),                \
+		.fields = name##_fields,        \
+		.n = ARRAY_SIZE(name##_fields), \
+		.required = (req),              \
+		.check = (chk),                 \
 	}
 
 static const char *const req_name_image[] = { "name", "image", NULL };
@@ -508,28 +599,34 @@ static const struct spec_schema spec_schema_runtime_mount = {
 };
 
 static const struct spec_field spec_schema_device_fields[] = {
-	STR("path"), STRC("type", check_device_type), INT("major"), INT("minor"),
-	STRC("mode", check_mode),
+	STR("path"),  STRC("type", check_device_type), INT("major"),
+	INT("minor"), STRC("mode", check_mode),
 };
 static SCHEMA(spec_schema_device, "a device", req_device, NULL);
 
 /* OCI LinuxResources (config-linux.md, "Control groups") */
 static const struct spec_field spec_schema_devcg_fields[] = {
-	BOOL("allow"), STRC("type", check_cgroup_type), INT("major"), INT("minor"),
-	STRC("access", check_access),
+	BOOL("allow"), STRC("type", check_cgroup_type), INT("major"),
+	INT("minor"),  STRC("access", check_access),
 };
 static SCHEMA(spec_schema_devcg, "a device cgroup rule", req_allow, NULL);
 
 static const struct spec_field spec_schema_memory_fields[] = {
-	INT("limit"),      INT("reservation"),       INT("swap"),          INT("kernel"),
-	INT("kernelTCP"),  U64("swappiness"),        BOOL("disableOOMKiller"),
-	BOOL("useHierarchy"), BOOL("checkBeforeUpdate"),
+	INT("limit"),
+	INT("reservation"),
+	INT("swap"),
+	INT("kernel"),
+	INT("kernelTCP"),
+	U64("swappiness"),
+	BOOL("disableOOMKiller"),
+	BOOL("useHierarchy"),
+	BOOL("checkBeforeUpdate"),
 };
 static SCHEMA(spec_schema_memory, "'memory'", NULL, NULL);
 
 static const struct spec_field spec_schema_cpu_fields[] = {
-	U64("shares"), INT("quota"), U64("burst"), U64("period"), INT("realtimeRuntime"),
-	U64("realtimePeriod"), STR("cpus"), STR("mems"), INT("idle"),
+	U64("shares"),	       INT("quota"), U64("burst"), U64("period"), INT("realtimeRuntime"),
+	U64("realtimePeriod"), STR("cpus"),  STR("mems"),  INT("idle"),
 };
 static SCHEMA(spec_schema_cpu, "'cpu'", NULL, NULL);
 
@@ -693,7 +790,7 @@ static SCHEMA(spec_schema_file, "a file entry", req_path, check_file);
 
 static const struct spec_field spec_schema_volume_fields[] = {
 	STRC("name", check_volume_name), STRC("image", check_ref), BOOL("readonly"),
-	STRC("format", check_format),    STRS("platforms"),
+	STRC("format", check_format),	 STRS("platforms"),
 };
 static SCHEMA(spec_schema_volume, "a volume", req_name, NULL);
 
@@ -704,14 +801,10 @@ static const struct spec_field spec_schema_trust_fields[] = {
 static SCHEMA(spec_schema_trust, "'trust'", NULL, NULL);
 
 static const struct spec_field spec_schema_top_fields[] = {
-	OBJ("kernel", spec_schema_kernel),
-	STRSC("init", check_ref),
-	OBJS("onboot", spec_schema_image),
-	OBJS("onshutdown", spec_schema_image),
-	OBJS("services", spec_schema_image),
-	OBJS("files", spec_schema_file),
-	OBJS("volumes", spec_schema_volume),
-	OBJ("trust", spec_schema_trust),
+	OBJ("kernel", spec_schema_kernel),   STRSC("init", check_ref),
+	OBJS("onboot", spec_schema_image),   OBJS("onshutdown", spec_schema_image),
+	OBJS("services", spec_schema_image), OBJS("files", spec_schema_file),
+	OBJS("volumes", spec_schema_volume), OBJ("trust", spec_schema_trust),
 };
 SCHEMA(spec_schema_top, NULL, NULL, NULL);
 

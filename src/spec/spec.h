@@ -30,11 +30,14 @@
 struct spec_pos; /* private: where each node came from */
 
 struct spec {
-	json_t *root;           /* owned; the merged, validated spec */
+	json_t *root;		/* owned; the merged, validated spec */
 	struct spec_pos *where; /* owned */
 };
 
-#define SPEC_INIT { .root = NULL, .where = NULL }
+#define SPEC_INIT                           \
+	{                                   \
+		.root = NULL, .where = NULL \
+	}
 
 /*
  * Parses, validates and merges the spec files in order ("-" is stdin). Every
@@ -42,6 +45,9 @@ struct spec {
  * "FILE:LINE:COL: message" per line, and err->code is UK_ERR_INPUT.
  */
 int spec_load(struct spec *spec, const char *const *paths, size_t n, struct uk_err *err);
+/* Like spec_load() for one spec held in memory; name is its FILE in messages. */
+int spec_load_text(struct spec *spec, const char *name, const char *text, size_t len,
+		   struct uk_err *err);
 void spec_release(struct spec *spec);
 
 /*

@@ -29,8 +29,7 @@ struct loader {
 	char *msg;
 };
 
-static int loader_fail(struct loader *l, const yaml_mark_t *m, const char *fmt, ...)
-	_printf_(3, 4);
+static int loader_fail(struct loader *l, const yaml_mark_t *m, const char *fmt, ...) _printf_(3, 4);
 
 static int loader_fail(struct loader *l, const yaml_mark_t *m, const char *fmt, ...)
 {
@@ -180,8 +179,9 @@ static int on_event(struct loader *l, const yaml_event_t *ev, int *docs)
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (++*docs > 1)
-			return loader_fail(l, &ev->start_mark,
-					   "a spec file holds one YAML document, this is the second");
+			return loader_fail(
+				l, &ev->start_mark,
+				"a spec file holds one YAML document, this is the second");
 		return 0;
 	case YAML_SCALAR_EVENT:
 		return on_scalar(l, ev);

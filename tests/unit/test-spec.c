@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <cmocka.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +86,10 @@ static bool has_line(const char *msg, const char *line)
 	return false;
 }
 
-#define assert_line(msg, line)                                                                     \
-	do {                                                                                       \
-		if (!has_line((msg), (line)))                                                      \
-			fail_msg("missing line '%s' in:\n%s", (line), (msg));                      \
+#define assert_line(msg, line)                                                \
+	do {                                                                  \
+		if (!has_line((msg), (line)))                                 \
+			fail_msg("missing line '%s' in:\n%s", (line), (msg)); \
 	} while (0)
 
 static size_t count_lines(const char *msg)
@@ -107,7 +107,8 @@ static json_t *at(json_t *v, const char *path)
 	_cleanup_free_ char *copy = xstrdup(path);
 	char *save = NULL;
 
-	for (char *part = strtok_r(copy, "/", &save); part && v; part = strtok_r(NULL, "/", &save)) {
+	for (char *part = strtok_r(copy, "/", &save); part && v;
+	     part = strtok_r(NULL, "/", &save)) {
 		if (json_is_array(v))
 			v = json_array_get(v, strtoul(part, NULL, 10));
 		else
@@ -295,9 +296,9 @@ static void test_every_field(void **state)
 	assert_true(json_is_false(at(w, "resources/devices/0/allow")));
 	assert_string_equal(str_at(w, "rlimits/1"), "RLIMIT_CORE, unlimited, unlimited");
 	assert_int_equal(int_at(w, "gidMappings/0/size"), 65536);
-	assert_string_equal(json_string_value(json_object_get(at(w, "annotations"),
-							      "org.example/owner")),
-			    "me");
+	assert_string_equal(
+		json_string_value(json_object_get(at(w, "annotations"), "org.example/owner")),
+		"me");
 	assert_string_equal(str_at(w, "runtime/mounts/0/destination"), "x");
 	assert_true(json_is_true(at(w, "runtime/interfaces/0/createInRoot")));
 	assert_string_equal(str_at(w, "runtime/bindNS/net"), "/run/netns/wg0");
@@ -383,30 +384,31 @@ static void test_unknown_keys(void **state)
 
 static void test_wrong_types(void **state)
 {
-	_cleanup_free_ char *msg = load_fail("kernel:\n"
-					     "  cmdline: 42\n"
-					     "init: linuxkit/init\n"
-					     "onboot:\n"
-					     "  - name: a\n"
-					     "    image: i\n"
-					     "    readonly: yes\n"
-					     "    command: [ls, {a: b}]\n"
-					     "    uid: 1.5\n"
-					     "    additionalGids: [[1]]\n"
-					     "    oomScoreAdj: \"5\"\n"
-					     "    sysctl: {kernel.x: 1}\n"
-					     "    resources: [1]\n"
-					     "    runtime:\n"
-					     "      interfaces: {name: x}\n"
-					     "    binds:\n"
-					     "    env: [!!int 12]\n"
-					     "    cwd: !custom x\n"
-					     "    pid: 99999999999999999999\n"
-					     "    uidMappings: [{containerID: 0, hostID: -1, size: 1}]\n"
-					     "files:\n"
-					     "  - path: a\n"
-					     "    contents: x\n"
-					     "    optional: 1\n");
+	_cleanup_free_ char *msg =
+		load_fail("kernel:\n"
+			  "  cmdline: 42\n"
+			  "init: linuxkit/init\n"
+			  "onboot:\n"
+			  "  - name: a\n"
+			  "    image: i\n"
+			  "    readonly: yes\n"
+			  "    command: [ls, {a: b}]\n"
+			  "    uid: 1.5\n"
+			  "    additionalGids: [[1]]\n"
+			  "    oomScoreAdj: \"5\"\n"
+			  "    sysctl: {kernel.x: 1}\n"
+			  "    resources: [1]\n"
+			  "    runtime:\n"
+			  "      interfaces: {name: x}\n"
+			  "    binds:\n"
+			  "    env: [!!int 12]\n"
+			  "    cwd: !custom x\n"
+			  "    pid: 99999999999999999999\n"
+			  "    uidMappings: [{containerID: 0, hostID: -1, size: 1}]\n"
+			  "files:\n"
+			  "  - path: a\n"
+			  "    contents: x\n"
+			  "    optional: 1\n");
 
 	assert_line(msg, "t.yml:2:12: 'cmdline' must be a string, not the integer 42 "
 			 "(quote it to make it a string)");
@@ -598,14 +600,15 @@ static void test_duplicates(void **state)
 
 static void test_volume_refs(void **state)
 {
-	_cleanup_free_ char *msg = load_fail("services:\n"
-					     "  - name: a\n"
-					     "    image: x\n"
-					     "    binds: [\"cach:/c\", \"ro:/r\", \"ro:/r2:ro\", \"/h:/h\"]\n"
-					     "    mounts: [{type: bind, source: gone, destination: /g}]\n"
-					     "volumes:\n"
-					     "  - name: cache\n"
-					     "  - {name: ro, readonly: true}\n");
+	_cleanup_free_ char *msg =
+		load_fail("services:\n"
+			  "  - name: a\n"
+			  "    image: x\n"
+			  "    binds: [\"cach:/c\", \"ro:/r\", \"ro:/r2:ro\", \"/h:/h\"]\n"
+			  "    mounts: [{type: bind, source: gone, destination: /g}]\n"
+			  "volumes:\n"
+			  "  - name: cache\n"
+			  "  - {name: ro, readonly: true}\n");
 
 	assert_line(msg, "t.yml:4:13: bind source 'cach' is neither an absolute path nor a volume "
 			 "(did you mean 'cache'?)");
@@ -842,25 +845,26 @@ static void test_round_trip(void **state)
 {
 	round_trip(everything);
 	round_trip("");
-	round_trip("files:\n"
-		   "  - {path: a, contents: \"true\"}\n"
-		   "  - {path: b, contents: \"0644\", mode: \"0644\"}\n"
-		   "  - {path: c, contents: \"\"}\n"
-		   "  - {path: d, contents: \"~\"}\n"
-		   "  - {path: e, contents: \"yes\"}\n"
-		   "  - {path: f, contents: \"  leading\\n\\ttab\\ntrailing  \\n\\n\"}\n"
-		   "  - {path: g, contents: \"no newline\\nat end\"}\n"
-		   "  - {path: h, contents: \"caf\xc3\xa9 \xe2\x9c\x93\\u0007\"}\n"
-		   "  - {path: i, contents: \"- a\\n: b\\n# c\"}\n"
-		   "  - {path: j, contents: \"1:20\"}\n"
-		   "  - {path: k, contents: \"<<\"}\n"
-		   "  - {path: l, contents: \"1e3\"}\n"
-		   "  - {path: m, contents: \"'quoted' \\\"both\\\"\"}\n"
-		   "services:\n"
-		   "  - name: s\n"
-		   "    image: i\n"
-		   "    sysctl: {\"on\": \"off\", \"null\": \"\", \"123\": \"-1\"}\n"
-		   "    command: [\"-\", \"*\", \"&x\", \"!t\", \"%p\", \"@\", \"`\", \"a: b\", \"a #b\"]\n");
+	round_trip(
+		"files:\n"
+		"  - {path: a, contents: \"true\"}\n"
+		"  - {path: b, contents: \"0644\", mode: \"0644\"}\n"
+		"  - {path: c, contents: \"\"}\n"
+		"  - {path: d, contents: \"~\"}\n"
+		"  - {path: e, contents: \"yes\"}\n"
+		"  - {path: f, contents: \"  leading\\n\\ttab\\ntrailing  \\n\\n\"}\n"
+		"  - {path: g, contents: \"no newline\\nat end\"}\n"
+		"  - {path: h, contents: \"caf\xc3\xa9 \xe2\x9c\x93\\u0007\"}\n"
+		"  - {path: i, contents: \"- a\\n: b\\n# c\"}\n"
+		"  - {path: j, contents: \"1:20\"}\n"
+		"  - {path: k, contents: \"<<\"}\n"
+		"  - {path: l, contents: \"1e3\"}\n"
+		"  - {path: m, contents: \"'quoted' \\\"both\\\"\"}\n"
+		"services:\n"
+		"  - name: s\n"
+		"    image: i\n"
+		"    sysctl: {\"on\": \"off\", \"null\": \"\", \"123\": \"-1\"}\n"
+		"    command: [\"-\", \"*\", \"&x\", \"!t\", \"%p\", \"@\", \"`\", \"a: b\", \"a #b\"]\n");
 }
 
 static void test_write_yaml(void **state)
@@ -984,8 +988,7 @@ static void test_scalars(void **state)
 	assert_int_equal(i, 255);
 	assert_int_equal(yscalar_resolve_plain("0644", 4, &b, &i, &range), YS_INT);
 	assert_int_equal(i, 644);
-	assert_int_equal(yscalar_resolve_plain("-9223372036854775808", 20, &b, &i, &range),
-			 YS_INT);
+	assert_int_equal(yscalar_resolve_plain("-9223372036854775808", 20, &b, &i, &range), YS_INT);
 	assert_false(range);
 	assert_true(i == INT64_MIN);
 	assert_int_equal(yscalar_resolve_plain("9223372036854775808", 19, &b, &i, &range), YS_INT);
