@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cmocka.h>
-#include <fcntl.h>
+/* cmocka.h needs these first */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
