@@ -68,7 +68,8 @@ int spec_write_yaml(const struct spec *spec, FILE *out, struct uk_err *err);
 /*
  * Parses and validates an image's org.mobyproject.config label (JSON, or
  * YAML) with the rules of an image entry, less `name` and `image`, into a
- * JSON object with the same normalised field names (*out, caller owns).
+ * JSON object with the same normalised field names (*out, caller owns); an
+ * empty label gives an empty object.
  * Errors read "WHAT:LINE:COL: message", one per line.
  */
 int spec_parse_label(const char *text, size_t len, const char *what, json_t **out,

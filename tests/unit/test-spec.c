@@ -948,6 +948,9 @@ static void test_label(void **state)
 	assert_line(err.msg, "label of 'x':1:41: 'net' must be a string, not the integer 1 "
 			     "(quote it to make it a string)");
 	uk_err_release(&err);
+	assert_int_equal(spec_parse_label(" \n", 2, "l", &obj, &err), 0);
+	assert_int_equal(json_object_size(obj), 0);
+	json_decref(obj);
 	assert_int_equal(spec_parse_label("[]", 2, "l", &obj, &err), -1);
 	assert_string_equal(err.msg, "l:1:1: the label must hold a mapping");
 	uk_err_release(&err);
