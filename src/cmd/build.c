@@ -35,7 +35,7 @@ static int build_main(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long_only(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			dry_run = true;

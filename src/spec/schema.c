@@ -167,6 +167,14 @@ static void check_ref(struct parse *p, const struct ynode *n, const char *s, con
 				 name);
 }
 
+/* kernel.image may be empty: no kernel (and, merged, no change) */
+static void check_ref_or_empty(struct parse *p, const struct ynode *n, const char *s,
+			       const char *name)
+{
+	if (*s)
+		check_ref(p, n, s, name);
+}
+
 static void check_entry_name(struct parse *p, const struct ynode *n, const char *s,
 			     const char *name)
 {
@@ -569,7 +577,7 @@ static const char *const req_hugepage[] = { "pageSize", "limit", NULL };
 static const char *const req_priority[] = { "name", "priority", NULL };
 
 static const struct spec_field spec_schema_kernel_fields[] = {
-	STRC("image", check_ref), STR("cmdline"), STR("binary"), STR("tar"), STR("ucode"),
+	STRC("image", check_ref_or_empty), STR("cmdline"), STR("binary"), STR("tar"), STR("ucode"),
 };
 static SCHEMA(spec_schema_kernel, "'kernel'", NULL, NULL);
 

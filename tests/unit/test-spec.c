@@ -338,6 +338,10 @@ static void test_empty_and_defaults(void **state)
 	assert_null(at(r, "kernel/ucode"));
 	assert_string_equal(spec_where_member(&spec, at(r, "kernel"), "tar"), "t.yml:4:8");
 	spec_release(&spec);
+	/* an empty kernel image is no kernel image, not an error */
+	r = load_ok(&spec, "kernel:\n  image: \"\"\n");
+	assert_string_equal(str_at(r, "kernel/image"), "");
+	spec_release(&spec);
 	r = load_ok(&spec, "kernel:\n  image: k\n");
 	/* a default has no position */
 	assert_string_equal(str_at(r, "kernel/binary"), "kernel");
