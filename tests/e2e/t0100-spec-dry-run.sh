@@ -71,6 +71,9 @@ test_expect_success 'a spec on stdin ("-"), alone or with files' '
 	unikit build --dry-run base.yml - <extra.yml >mixed.yml
 	unikit build -dry-run base.yml extra.yml >files.yml
 	test_cmp files.yml mixed.yml
+	echo "onbot: []" >typo.yml
+	test_must_fail unikit build -dry-run - <typo.yml 2>err
+	test_grep -x "<stdin>:1:1: unknown key .onbot. (did you mean .onboot.?)" err
 '
 
 # Inputs and expected errors, written here where quoting is plain.
