@@ -368,8 +368,8 @@ int spec_parse_label(const char *text, size_t len, const char *what, json_t **ou
 
 	if (ydoc_load(&doc, text, len, &line, &col, &msg) < 0) {
 		spec_errs_add(&errs, what, line, col, "%s", msg);
-	} else if (!doc.root || (doc.root->kind == YN_SCALAR && doc.root->plain &&
-				 doc.root->len == 0)) {
+	} else if (!doc.root ||
+		   (doc.root->kind == YN_SCALAR && doc.root->plain && doc.root->len == 0)) {
 		/* an empty label is no label */
 		obj = json_object();
 	} else if (doc.root->kind != YN_MAP) {
