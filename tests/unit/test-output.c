@@ -1,13 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for src/output: the parallel gzip writer, the deflate walker, the initramfs. */
-/* cmocka needs these before it */
-// clang-format off
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-// clang-format on
 #include <archive.h>
 #include <archive_entry.h>
 #include <libdeflate.h>
@@ -20,6 +12,7 @@
 #include "output/gzip.h"
 #include "output/initrd.h"
 #include "rootfs/internal.h"
+#include "unit.h"
 #include "util/strbuf.h"
 
 static uint64_t rng = 88172645463325252ull;

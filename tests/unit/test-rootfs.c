@@ -1,13 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for src/rootfs: layers, whiteouts, escapes, the walk, container configuration. */
-/* cmocka needs these before it */
-// clang-format off
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-// clang-format on
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdlib.h>
@@ -15,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "rootfs/internal.h"
+#include "unit.h"
 #include "util/strbuf.h"
 
 /* ---- making tar layers in memory ---- */
