@@ -1345,19 +1345,16 @@ static int linux_section(const struct cfg *c, json_t *spec)
 	}
 	json_object_set_new(lx, "resources", resources);
 	json_t *devs;
-	if (devices(c, resources, &devs) < 0)
-		return -1;
-
 	x = pick(c, "cgroupsPath");
 	if (want_string(c, x, "cgroupsPath") < 0)
 		return -1;
 	if (x && *json_string_value(x))
 		json_object_set(lx, "cgroupsPath", (json_t *)x);
-	if (namespaces(c, &v) < 0) {
-		json_decref(devs);
+	if (namespaces(c, &v) < 0)
 		return -1;
-	}
 	json_object_set_new(lx, "namespaces", v);
+	if (devices(c, resources, &devs) < 0)
+		return -1;
 	if (devs)
 		json_object_set_new(lx, "devices", devs);
 	x = pick(c, "rootfsPropagation");
