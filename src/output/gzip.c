@@ -23,7 +23,7 @@ struct bitreader {
 	uint64_t len_bits;
 };
 
-static void br_refill(struct bitreader *b)
+static inline __attribute__((always_inline)) void br_refill(struct bitreader *b)
 {
 	if (b->end - b->p >= 8) {
 		uint64_t v;
