@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib-build.sh"
 
 command -v qemu-system-x86_64 >/dev/null || test_skip_all "no qemu-system-x86_64"
-[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q "statically linked" ||
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
 	test_skip_all "no static /bin/busybox"
 KERNEL=$FIXTURES/debian-kernel
 BUILD=$BUILD sh "$TOP/tests/fixtures/debian-kernel.sh" "$KERNEL" >"$TRASH/kernel.log" 2>&1 ||
