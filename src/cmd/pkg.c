@@ -19,7 +19,8 @@
 	"packages it uses. A package whose tag is already in the store is not rebuilt.\n"  \
 	"\n"                                                                               \
 	"  -cache DIR   the store (default: $UNIKIT_CACHE, else ~/.cache/unikit);\n"       \
-	"               downloaded .deb files are kept in DIR/debs\n"                      \
+	"               downloaded .deb files are kept in DIR/debs (or in\n"               \
+	"               $UNIKIT_DEB_CACHE when it is set)\n"                               \
 	"  -force       build even when the store has the tag\n"                           \
 	"  -org ORG     use ORG instead of the org in build.yml\n"                         \
 	"  -q           no progress lines\n"                                               \
@@ -72,6 +73,9 @@ static int pkg_build_main(int argc, char **argv)
 		return cmd_usage_error("pkg build needs a package directory");
 	if (!cache)
 		cache = cmd_default_cache_dir();
+	_cleanup_free_ char *debs = xasprintf("%s/debs", cache);
+	const char *env_debs = getenv("UNIKIT_DEB_CACHE");
+	opts.deb_dir = env_debs && *env_debs ? env_debs : debs;
 	if (store_open(&store, cache, &err) < 0)
 		return cmd_fail(&err);
 	for (int i = optind; i < argc; i++) {
@@ -123,6 +127,11 @@ static int pkg_show_tag_main(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error("pkg show-tag needs one package directory");
+	/* apt's parsed lists are kept beside the .deb files, which makes it quick */
+	_cleanup_free_ char *cache = cmd_default_cache_dir();
+	_cleanup_free_ char *debs = xasprintf("%s/debs", cache);
+	const char *env_debs = getenv("UNIKIT_DEB_CACHE");
+	opts.deb_dir = env_debs && *env_debs ? env_debs : debs;
 	if (pkg_open(&p, argv[optind], &opts, &err) < 0)
 		return cmd_fail(&err);
 	printf("%s\n", pkg_name(p));

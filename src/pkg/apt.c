@@ -215,19 +215,41 @@ char *apt_parse_kernel_depends(const char *out)
 	return NULL;
 }
 
-/* Runs an apt tool in the C locale, its output in *out. */
-static int run_apt(const char *const *argv, const char *cwd, struct strbuf *out, struct uk_err *err)
+/*
+ * Runs an apt tool (argv[0]) in the C locale, its output in *out. With cache,
+ * apt keeps its parsed package lists there between runs: hosts often switch
+ * apt's own cache off, and re-reading every list is most of apt's time. The
+ * solver on an empty system has a cache of its own (it differs with the
+ * dpkg status it was made from).
+ */
+static int run_apt(const struct strv *args, const char *cwd, const char *cache, bool empty_status,
+		   struct strbuf *out, struct uk_err *err)
 {
+	_cleanup_(strv_release) struct strv argv = STRV_INIT;
 	struct proc_opts o = PROC_OPTS_INIT;
 
+	strv_push(&argv, args->v[0]);
+	if (cache) {
+		strv_push(&argv, "-o");
+		strv_push_take(&argv,
+			       xasprintf("Dir::Cache::srcpkgcache=%s/srcpkgcache.bin", cache));
+		strv_push(&argv, "-o");
+		strv_push_take(&argv,
+			       xasprintf("Dir::Cache::pkgcache=%s/%s", cache,
+					 empty_status ? "pkgcache-empty.bin" : "pkgcache.bin"));
+	}
+	for (size_t i = 1; i < args->n; i++)
+		strv_push(&argv, args->v[i]);
+	_cleanup_free_ const char **av = strv_argv(&argv);
 	o.cwd = cwd;
 	o.out = out;
 	o.envp = pkg_c_locale_env();
-	return proc_run(argv, &o, err);
+	return proc_run(av, &o, err);
 }
 
 /* Checks that each name exists with an installable version; pinned names keep their version. */
-static int check_names(const struct strv *names, struct deb_list *out, struct uk_err *err)
+static int check_names(const struct strv *names, const char *cache, struct deb_list *out,
+		       struct uk_err *err)
 {
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	_cleanup_(deb_list_release) struct deb_list pol = DEB_LIST_INIT;
@@ -237,8 +259,7 @@ static int check_names(const struct strv *names, struct deb_list *out, struct uk
 	strv_push(&argv, "policy");
 	for (size_t i = 0; i < names->n; i++)
 		strv_push_take(&argv, xstrndup(names->v[i], strcspn(names->v[i], "=")));
-	_cleanup_free_ const char **av = strv_argv(&argv);
-	if (run_apt(av, NULL, &sb, err) < 0)
+	if (run_apt(&argv, NULL, cache, false, &sb, err) < 0)
 		return uk_err_wrap(err, "look up debian packages");
 	apt_parse_policy(sb.buf, &pol);
 	for (size_t i = 0; i < names->n; i++) {
@@ -260,20 +281,45 @@ static int check_names(const struct strv *names, struct deb_list *out, struct uk
 	return 0;
 }
 
-static int simulate(const struct strv *names, struct deb_list *out, struct uk_err *err)
+/* An empty dpkg status file: apt then solves for a system with nothing installed. */
+static char *empty_status(const char *cache, bool *temporary, struct uk_err *err)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (cache) {
+		/* one file kept as it is: apt's cache stays valid while it does not change */
+		path = xasprintf("%s/status-empty", cache);
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		*temporary = false;
+	} else {
+		if (!tmpdir || !*tmpdir)
+			tmpdir = "/tmp";
+		path = xasprintf("%s/unikit-dpkg-status-XXXXXX", tmpdir);
+		fd = mkostemp(path, O_CLOEXEC);
+		*temporary = true;
+	}
+	if (fd < 0) {
+		uk_err_errno(err, "create '%s'", path);
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+static int simulate(const struct strv *names, const char *cache, struct deb_list *out,
+		    struct uk_err *err)
 {
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	_cleanup_(strv_release) struct strv argv = STRV_INIT;
-	const char *tmpdir = getenv("TMPDIR");
+	bool temporary;
 	int r;
 
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
-	_cleanup_free_ char *status = xasprintf("%s/unikit-dpkg-status-XXXXXX", tmpdir);
-	int fd = mkostemp(status, O_CLOEXEC);
-	if (fd < 0)
-		return uk_err_errno(err, "create a temporary file in '%s'", tmpdir);
-	close(fd);
+	_cleanup_free_ char *status = empty_status(cache, &temporary, err);
+	if (!status)
+		return -1;
 	_cleanup_free_ char *opt_status = xasprintf("Dir::State::status=%s", status);
 	const char *fixed[] = {
 		"apt-get",
@@ -291,9 +337,9 @@ static int simulate(const struct strv *names, struct deb_list *out, struct uk_er
 		strv_push(&argv, fixed[i]);
 	for (size_t i = 0; i < names->n; i++)
 		strv_push(&argv, names->v[i]);
-	_cleanup_free_ const char **av = strv_argv(&argv);
-	r = run_apt(av, NULL, &sb, err);
-	unlink(status);
+	r = run_apt(&argv, NULL, cache, true, &sb, err);
+	if (temporary)
+		unlink(status);
 	if (r < 0)
 		return uk_err_wrap(err, "resolve the dependencies of the debian packages");
 	return apt_parse_simulation(sb.buf, out, err);
@@ -305,24 +351,26 @@ static int cmp_deb(const void *a, const void *b)
 }
 
 int apt_resolve(const struct strv *names, bool resolve, const struct strv *exclude,
-		struct deb_list *out, struct uk_err *err)
+		const char *cache, struct deb_list *out, struct uk_err *err)
 {
 	_cleanup_(deb_list_release) struct deb_list l = DEB_LIST_INIT;
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	_cleanup_(strv_release) struct strv argv = STRV_INIT;
 
+	if (cache && fs_mkdir_p(cache, 0755, err) < 0)
+		return -1;
 	if (resolve) {
-		if (simulate(names, &l, err) < 0) {
+		if (simulate(names, cache, &l, err) < 0) {
 			/* a name apt does not know is the usual cause: say which, plainly */
 			_cleanup_(deb_list_release) struct deb_list check = DEB_LIST_INIT;
 			struct uk_err e2 = { 0 };
-			if (check_names(names, &check, &e2) < 0) {
+			if (check_names(names, cache, &check, &e2) < 0) {
 				uk_err_release(err);
 				*err = e2;
 			}
 			return -1;
 		}
-	} else if (check_names(names, &l, err) < 0) {
+	} else if (check_names(names, cache, &l, err) < 0) {
 		return -1;
 	}
 	for (size_t i = 0; i < l.n;) {
@@ -338,8 +386,7 @@ int apt_resolve(const struct strv *names, bool resolve, const struct strv *exclu
 	strv_push(&argv, "show");
 	for (size_t i = 0; i < l.n; i++)
 		strv_push_take(&argv, xasprintf("%s=%s", l.v[i].name, l.v[i].version));
-	_cleanup_free_ const char **av = strv_argv(&argv);
-	if (run_apt(av, NULL, &sb, err) < 0)
+	if (run_apt(&argv, NULL, cache, false, &sb, err) < 0)
 		return uk_err_wrap(err, "look up debian packages");
 	if (apt_parse_show(sb.buf, &l, err) < 0)
 		return -1;
@@ -349,12 +396,17 @@ int apt_resolve(const struct strv *names, bool resolve, const struct strv *exclu
 	return 0;
 }
 
-int apt_kernel_package(const char *name, char **out, struct uk_err *err)
+int apt_kernel_package(const char *name, const char *cache, char **out, struct uk_err *err)
 {
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	const char *argv[] = { "apt-cache", "depends", name, NULL };
+	_cleanup_(strv_release) struct strv argv = STRV_INIT;
 
-	if (run_apt(argv, NULL, &sb, err) < 0) {
+	if (cache && fs_mkdir_p(cache, 0755, err) < 0)
+		return -1;
+	strv_push(&argv, "apt-cache");
+	strv_push(&argv, "depends");
+	strv_push(&argv, name);
+	if (run_apt(&argv, NULL, cache, false, &sb, err) < 0) {
 		uk_err_release(err);
 		return uk_err_setc(err, UK_ERR_NOT_FOUND,
 				   "debian package '%s' not found (is the name right? are apt's "
@@ -408,7 +460,8 @@ static char *find_deb(const char *dir)
 	return found;
 }
 
-int apt_fetch(const struct deb_pkg *p, const char *dir, char **path, struct uk_err *err)
+int apt_fetch(const struct deb_pkg *p, const char *dir, const char *cache, char **path,
+	      struct uk_err *err)
 {
 	const char *base = strrchr(p->filename, '/');
 	char hex[SHA256_HEX_LEN + 1];
@@ -435,13 +488,18 @@ int apt_fetch(const struct deb_pkg *p, const char *dir, char **path, struct uk_e
 	_cleanup_free_ char *tmp = xasprintf("%s/.download-XXXXXX", dir);
 	if (!mkdtemp(tmp))
 		return uk_err_errno(err, "create a directory in '%s'", dir);
-	_cleanup_free_ char *spec = xasprintf("%s=%s", p->name, p->version);
-	const char *argv_user[] = { "apt-get", "download", "-q", spec, NULL };
-	/* as root, apt would drop to _apt, who cannot write our private directory */
-	const char *argv_root[] = { "apt-get", "download", "-q", "-o", "APT::Sandbox::User=root",
-				    spec,      NULL };
+	_cleanup_(strv_release) struct strv argv = STRV_INIT;
+	strv_push(&argv, "apt-get");
+	strv_push(&argv, "download");
+	strv_push(&argv, "-q");
+	if (geteuid() == 0) {
+		/* as root, apt would drop to _apt, who cannot write our private directory */
+		strv_push(&argv, "-o");
+		strv_push(&argv, "APT::Sandbox::User=root");
+	}
+	strv_push_take(&argv, xasprintf("%s=%s", p->name, p->version));
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	int r = run_apt(geteuid() == 0 ? argv_root : argv_user, tmp, &sb, err);
+	int r = run_apt(&argv, tmp, cache, false, &sb, err);
 	_cleanup_free_ char *got = r == 0 ? find_deb(tmp) : NULL;
 	if (r < 0) {
 		uk_err_wrap(err, "download debian package '%s' version '%s'", p->name, p->version);

@@ -158,18 +158,21 @@ char *apt_parse_kernel_depends(const char *out);
  * Resolves names ("pkg" or "pkg=version") to exact versions with their
  * archive SHA256: with resolve, dependencies are added as apt would install
  * them on an empty system, without recommends or suggests; names in exclude
- * are then dropped. Sorted by name. Uses the host's apt lists; downloads nothing.
+ * are then dropped. Sorted by name. Uses the host's apt lists; downloads
+ * nothing. cache, when not NULL, is a directory where apt keeps its parsed
+ * lists between runs (apt checks them against the lists itself).
  */
 int apt_resolve(const struct strv *names, bool resolve, const struct strv *exclude,
-		struct deb_list *out, struct uk_err *err);
+		const char *cache, struct deb_list *out, struct uk_err *err);
 /* Follows a kernel meta package (linux-image-cloud-amd64) to the package it depends on. */
-int apt_kernel_package(const char *name, char **out, struct uk_err *err);
+int apt_kernel_package(const char *name, const char *cache, char **out, struct uk_err *err);
 /*
  * Makes dir/FILE.deb present and verified for p (downloading it with
  * apt-get download into a private directory when missing or corrupt) and
  * sets *path to it.
  */
-int apt_fetch(const struct deb_pkg *p, const char *dir, char **path, struct uk_err *err);
+int apt_fetch(const struct deb_pkg *p, const char *dir, const char *cache, char **path,
+	      struct uk_err *err);
 
 /* ---- .deb files (deb.c) ---- */
 

@@ -31,7 +31,9 @@ struct pkg {
 	char *dir; /* absolute */
 	char *yml; /* dir/build.yml, as the user named it */
 	struct pkg_recipe r;
-	char *org, *deb_dir, *tmpdir;
+	char *org, *tmpdir;
+	char *deb_dir;	 /* NULL until a build picks the store's */
+	char *apt_cache; /* deb_dir/apt, or NULL */
 	bool force;
 	pkg_log_fn log;
 	void *log_ctx;
@@ -71,6 +73,7 @@ void pkg_free(struct pkg *p)
 	free(p->yml);
 	free(p->org);
 	free(p->deb_dir);
+	free(p->apt_cache);
 	free(p->tmpdir);
 	free(p->tag);
 	free(p->name);
@@ -265,16 +268,17 @@ static int open_pkg(struct pkg *p, const char *dir, struct uk_err *err)
 		return -1;
 	if (p->r.debs.n) {
 		say(p, "resolve %zu debian package%s", p->r.debs.n, p->r.debs.n > 1 ? "s" : "");
-		if (apt_resolve(&p->r.debs, p->r.resolve, &p->r.exclude, &p->debs, err) < 0)
+		if (apt_resolve(&p->r.debs, p->r.resolve, &p->r.exclude, p->apt_cache, &p->debs,
+				err) < 0)
 			return uk_err_wrap(err, "%s", p->r.debs_where);
 	}
 	if (p->r.kernel_package) {
 		_cleanup_free_ char *kpkg = NULL;
 		_cleanup_(strv_release) struct strv one = STRV_INIT;
-		if (apt_kernel_package(p->r.kernel_package, &kpkg, err) < 0)
+		if (apt_kernel_package(p->r.kernel_package, p->apt_cache, &kpkg, err) < 0)
 			return uk_err_wrap(err, "%s", p->r.kernel_where);
 		strv_push(&one, kpkg);
-		if (apt_resolve(&one, false, NULL, &p->kernel, err) < 0)
+		if (apt_resolve(&one, false, NULL, p->apt_cache, &p->kernel, err) < 0)
 			return uk_err_wrap(err, "%s", p->r.kernel_where);
 	}
 	p->progs = xcalloc(p->r.n_programs + 1, sizeof(*p->progs));
@@ -302,7 +306,13 @@ int pkg_open(struct pkg **out, const char *dir, const struct pkg_opts *opts, str
 	if (!opts)
 		opts = &defaults;
 	p->org = opts->org ? xstrdup(opts->org) : NULL;
-	p->deb_dir = opts->deb_dir ? xstrdup(opts->deb_dir) : NULL;
+	const char *env_debs = getenv("UNIKIT_DEB_CACHE");
+	if (opts->deb_dir)
+		p->deb_dir = xstrdup(opts->deb_dir);
+	else if (env_debs && *env_debs)
+		p->deb_dir = xstrdup(env_debs);
+	if (p->deb_dir)
+		p->apt_cache = xasprintf("%s/apt", p->deb_dir);
 	p->tmpdir = opts->tmpdir ? xstrdup(opts->tmpdir) : NULL;
 	p->force = opts->force;
 	p->log = opts->log;
@@ -339,7 +349,8 @@ static int add_deb_entry(void *ctx, const char *path, struct archive *a, struct 
 	return tree_add_archive_entry(d->t, path, a, ae, err);
 }
 
-static int add_debs(struct pkg *p, struct tree *t, const char *deb_dir, struct uk_err *err)
+static int add_debs(struct pkg *p, struct tree *t, const char *deb_dir, const char *apt_cache,
+		    struct uk_err *err)
 {
 	struct deb_add ctx = { .t = t, .r = &p->r };
 
@@ -347,7 +358,7 @@ static int add_debs(struct pkg *p, struct tree *t, const char *deb_dir, struct u
 		const struct deb_pkg *d = &p->debs.v[i];
 		_cleanup_free_ char *path = NULL;
 		say(p, "fetch %s %s", d->name, d->version);
-		if (apt_fetch(d, deb_dir, &path, err) < 0)
+		if (apt_fetch(d, deb_dir, apt_cache, &path, err) < 0)
 			return -1;
 		if (deb_foreach(path, add_deb_entry, &ctx, err) < 0)
 			return uk_err_wrap(err, "unpack debian package '%s'", d->name);
@@ -355,14 +366,14 @@ static int add_debs(struct pkg *p, struct tree *t, const char *deb_dir, struct u
 	return 0;
 }
 
-static int add_kernel(struct pkg *p, struct tree *t, const char *deb_dir, int64_t epoch,
-		      struct uk_err *err)
+static int add_kernel(struct pkg *p, struct tree *t, const char *deb_dir, const char *apt_cache,
+		      int64_t epoch, struct uk_err *err)
 {
 	const struct deb_pkg *d = &p->kernel.v[0];
 	_cleanup_free_ char *path = NULL;
 
 	say(p, "fetch %s %s", d->name, d->version);
-	if (apt_fetch(d, deb_dir, &path, err) < 0)
+	if (apt_fetch(d, deb_dir, apt_cache, &path, err) < 0)
 		return -1;
 	say(p, "pick %zu kernel modules and their dependencies", p->r.modules.n);
 	if (kernel_add(t, path, &p->r.modules, p->tmpdir, epoch, err) < 0)
@@ -558,6 +569,7 @@ static int assemble(struct pkg *p, struct store *store, struct uk_err *err)
 	_cleanup_(tree_freep) struct tree *t = NULL;
 	_cleanup_free_ char *deb_dir =
 		p->deb_dir ? xstrdup(p->deb_dir) : xasprintf("%s/debs", store_dir(store));
+	_cleanup_free_ char *apt_cache = xasprintf("%s/apt", deb_dir);
 	int64_t epoch = pkg_epoch();
 	struct oci_desc layer = { 0 }, manifest = { 0 };
 	char diff_id[OCI_DIGEST_MAX];
@@ -565,9 +577,9 @@ static int assemble(struct pkg *p, struct store *store, struct uk_err *err)
 
 	if (tree_new(&t, p->tmpdir, err) < 0)
 		return -1;
-	if (add_debs(p, t, deb_dir, err) < 0)
+	if (add_debs(p, t, deb_dir, apt_cache, err) < 0)
 		goto out;
-	if (p->kernel.n && add_kernel(p, t, deb_dir, epoch, err) < 0)
+	if (p->kernel.n && add_kernel(p, t, deb_dir, apt_cache, epoch, err) < 0)
 		goto out;
 	if (add_programs(p, t, err) < 0 || add_files(p, t, err) < 0)
 		goto out;
