@@ -178,6 +178,28 @@ out:
 	return ret;
 }
 
+int kmod_load_list(const struct strv *load, const struct strv *picked, const char *builtin,
+		   struct strbuf *out, struct uk_err *err)
+{
+	for (size_t i = 0; i < load->n; i++) {
+		_cleanup_free_ char *name = kmod_name_normalise(load->v[i]);
+		bool found = false;
+		for (size_t j = 0; j < picked->n && !found; j++) {
+			_cleanup_free_ char *m = kmod_name_from_path(picked->v[j]);
+			found = strcmp(m, name) == 0;
+		}
+		if (found) {
+			strbuf_addf(out, "%s\n", name);
+			continue;
+		}
+		if (!builtin_has(builtin, name))
+			return uk_err_setc(err, UK_ERR_INPUT,
+					   "module '%s' in 'load' is not one of the modules",
+					   load->v[i]);
+	}
+	return 0;
+}
+
 /* ---- unpacking the kernel package ---- */
 
 /* Creates the directories of rel (a normalised path) below dfd. */
@@ -341,7 +363,8 @@ static char *read_at(const char *root, const char *rel, bool optional, struct uk
 }
 
 static int build_kernel(struct tree *t, const char *deb, const struct strv *modules,
-			const char *stage, int64_t epoch, struct uk_err *err)
+			const struct strv *load, const char *stage, int64_t epoch,
+			struct uk_err *err)
 {
 	struct unpack u = { .dfd = -1 };
 	_cleanup_(tree_freep) struct tree *kt = NULL;
@@ -387,6 +410,9 @@ static int build_kernel(struct tree *t, const char *deb, const struct strv *modu
 		goto out;
 	if (kmod_select(dep, builtin, modules, &picked, err) < 0)
 		goto out;
+	_cleanup_strbuf_ struct strbuf load_list = STRBUF_INIT;
+	if (kmod_load_list(load, &picked, builtin, &load_list, err) < 0)
+		goto out;
 
 	for (size_t i = 0; i < picked.n; i++) {
 		_cleanup_free_ char *rel = xasprintf("%s/%s", mod_dir, picked.v[i]);
@@ -411,6 +437,10 @@ static int build_kernel(struct tree *t, const char *deb, const struct strv *modu
 	/* kernel.tar: lib/modules/VERSION/..., as LinuxKit's kernel images hold it */
 	if (tree_new(&kt, NULL, err) < 0 || tree_add_dir(kt, out_fd, "lib", 0, err) < 0)
 		goto out;
+	/* what no device asks for (file systems, veth, ...), for init to load at boot */
+	if (load_list.len && tree_add_data(kt, "etc/modules-load", load_list.buf, load_list.len,
+					   0644, 0, 0, err) < 0)
+		goto out;
 	uint64_t off;
 	tree_spool_begin(t, &off);
 	if (tar_write_tree(kt, epoch, spool_sink, t, err) < 0 ||
@@ -432,8 +462,8 @@ out:
 	return ret;
 }
 
-int kernel_add(struct tree *t, const char *deb_path, const struct strv *modules, const char *tmpdir,
-	       int64_t epoch, struct uk_err *err)
+int kernel_add(struct tree *t, const char *deb_path, const struct strv *modules,
+	       const struct strv *load, const char *tmpdir, int64_t epoch, struct uk_err *err)
 {
 	if (!tmpdir)
 		tmpdir = getenv("TMPDIR");
@@ -442,7 +472,7 @@ int kernel_add(struct tree *t, const char *deb_path, const struct strv *modules,
 	_cleanup_free_ char *stage = xasprintf("%s/unikit-kernel-XXXXXX", tmpdir);
 	if (!mkdtemp(stage))
 		return uk_err_errno(err, "create a directory in '%s'", tmpdir);
-	int r = build_kernel(t, deb_path, modules, stage, epoch, err);
+	int r = build_kernel(t, deb_path, modules, load, stage, epoch, err);
 	struct uk_err ignore = { 0 };
 	fs_rm_rf(stage, &ignore);
 	uk_err_release(&ignore);

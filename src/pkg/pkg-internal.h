@@ -76,6 +76,7 @@ struct pkg_recipe {
 	/* kernel: */
 	char *kernel_package;
 	struct strv modules;
+	struct strv load; /* modules init loads at boot (etc/modules-load) */
 	char *kernel_where;
 	struct pkg_file *files;
 	size_t n_files;
@@ -291,11 +292,20 @@ int kmod_select(const char *modules_dep, const char *builtin, const struct strv 
 		struct strv *out, struct uk_err *err);
 
 /*
- * Adds "kernel" (the bzImage) and "kernel.tar" (lib/modules/VERSION with the
- * chosen modules and depmod's indexes) from the kernel .deb at deb_path.
+ * The contents of etc/modules-load for the names in load: each must be one of
+ * the modules picked (paths from kmod_select) or built in (then it is left
+ * out: there is nothing to load). An unknown name is an error naming it.
  */
-int kernel_add(struct tree *t, const char *deb_path, const struct strv *modules, const char *tmpdir,
-	       int64_t epoch, struct uk_err *err);
+int kmod_load_list(const struct strv *load, const struct strv *picked, const char *builtin,
+		   struct strbuf *out, struct uk_err *err);
+
+/*
+ * Adds "kernel" (the bzImage) and "kernel.tar" (lib/modules/VERSION with the
+ * chosen modules and depmod's indexes, and etc/modules-load when load names
+ * any) from the kernel .deb at deb_path.
+ */
+int kernel_add(struct tree *t, const char *deb_path, const struct strv *modules,
+	       const struct strv *load, const char *tmpdir, int64_t epoch, struct uk_err *err);
 
 /* ---- misc ---- */
 

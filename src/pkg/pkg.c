@@ -376,7 +376,7 @@ static int add_kernel(struct pkg *p, struct tree *t, const char *deb_dir, const 
 	if (apt_fetch(d, deb_dir, apt_cache, &path, err) < 0)
 		return -1;
 	say(p, "pick %zu kernel modules and their dependencies", p->r.modules.n);
-	if (kernel_add(t, path, &p->r.modules, p->tmpdir, epoch, err) < 0)
+	if (kernel_add(t, path, &p->r.modules, &p->r.load, p->tmpdir, epoch, err) < 0)
 		return uk_err_wrap(err, "%s", p->r.kernel_where);
 	return 0;
 }

@@ -337,11 +337,12 @@ static int kernel_key(struct rctx *c, void *obj, const char *key, yaml_node_t *v
 			return fail(c, v, "'%s' is not a Debian package name", r->kernel_package);
 		return 0;
 	}
-	if (get_strlist(c, key, v, &r->modules) < 0)
+	struct strv *sv = strcmp(key, "modules") == 0 ? &r->modules : &r->load;
+	if (get_strlist(c, key, v, sv) < 0)
 		return -1;
 	yaml_node_item_t *it = v->data.sequence.items.start;
-	for (size_t i = 0; i < r->modules.n; i++, it++) {
-		const char *m = r->modules.v[i];
+	for (size_t i = 0; i < sv->n; i++, it++) {
+		const char *m = sv->v[i];
 		if (!*m || strchr(m, '/') || strchr(m, ' '))
 			return fail(c, yaml_document_get_node(c->doc, *it),
 				    "'%s' is not a module name", m);
@@ -352,6 +353,7 @@ static int kernel_key(struct rctx *c, void *obj, const char *key, yaml_node_t *v
 static const struct key_def kernel_keys[] = {
 	{ "package", kernel_key },
 	{ "modules", kernel_key },
+	{ "load", kernel_key },
 };
 
 /* ---- files: ---- */
@@ -694,6 +696,7 @@ void pkg_recipe_release(struct pkg_recipe *r)
 	free(r->debs_where);
 	free(r->kernel_package);
 	strv_release(&r->modules);
+	strv_release(&r->load);
 	free(r->kernel_where);
 	for (size_t i = 0; i < r->n_files; i++) {
 		struct pkg_file *f = &r->files[i];

@@ -1,14 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Unit tests for src/pkg: build.yml, its label, the tag, trimming, apt, modules, the tree. */
-/* cmocka.h needs these before it */
-/* clang-format off */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-/* clang-format on */
-
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -19,6 +10,7 @@
 #include <yaml.h>
 
 #include "pkg/pkg-internal.h"
+#include "unit.h"
 #include "util/fs.h"
 
 /* ---- build.yml ---- */
@@ -478,6 +470,24 @@ static void test_kmod_select(void **state)
 	strv_release(&out);
 	assert_int_equal(kmod_select(dep, builtin, &names, &out, &err), -1);
 	assert_string_equal(err.msg, "kernel module '9p' not found");
+	uk_err_release(&err);
+	strv_release(&out);
+
+	/* etc/modules-load: the picked modules named, built-in ones left out */
+	_cleanup_(strv_release) struct strv load = STRV_INIT;
+	_cleanup_strbuf_ struct strbuf list = STRBUF_INIT;
+	strv_release(&names);
+	strv_push(&names, "vfat");
+	assert_int_equal(kmod_select(dep, builtin, &names, &out, &err), 0);
+	strv_push(&load, "vfat");
+	strv_push(&load, "ext4");
+	strv_push(&load, "fat");
+	assert_int_equal(kmod_load_list(&load, &out, builtin, &list, &err), 0);
+	assert_string_equal(list.buf, "vfat\nfat\n");
+	strv_push(&load, "overlay");
+	assert_int_equal(kmod_load_list(&load, &out, builtin, &list, &err), -1);
+	assert_string_equal(err.msg, "module 'overlay' in 'load' is not one of the modules");
+	uk_err_release(&err);
 
 	char *n = kmod_name_from_path("kernel/drivers/char/hw_random/virtio-rng.ko.zst");
 	assert_string_equal(n, "virtio_rng");
@@ -700,6 +710,79 @@ static void test_deb(void **state)
 	assert_int_equal(fs_rm_rf(dir, &err), 0);
 }
 
+/* ---- @pkg: references, into a real store (a package without Debian packages: no apt) ---- */
+
+static void test_resolve_ref(void **state)
+{
+	_cleanup_free_ char *dir = make_dir();
+	_cleanup_free_ char *pkgdir = xasprintf("%s/pkgs/tiny", dir);
+	_cleanup_free_ char *storedir = xasprintf("%s/store", dir);
+	_cleanup_free_ char *base = xasprintf("%s/specs", dir);
+	_cleanup_err_ struct uk_err err = { 0 };
+	struct store *store = NULL;
+	char *resolved = NULL, *again = NULL;
+
+	assert_int_equal(fs_mkdir_p(pkgdir, 0755, &err), 0);
+	assert_int_equal(fs_mkdir_p(base, 0755, &err), 0);
+	write_at(pkgdir, "build.yml",
+		 "image: tiny\nconfig: {pid: host}\nfiles:\n  - {dst: /etc/motd, src: motd}\n",
+		 0644);
+	write_at(pkgdir, "motd", "tiny\n", 0644);
+	assert_int_equal(store_open(&store, storedir, &err), 0);
+
+	/* not a template: unchanged */
+	assert_int_equal(pkg_resolve_ref(store, "alpine:3.19", base, &resolved, &err), 0);
+	assert_string_equal(resolved, "alpine:3.19");
+	free(resolved);
+	assert_false(pkg_ref_is_template("alpine:3.19"));
+	assert_true(pkg_ref_is_template("@pkg:../x"));
+	assert_true(pkg_ref_is_template("unikit/x:@pkg:../x"));
+
+	/* LinuxKit's form: built into the store, named by its tag */
+	assert_int_equal(pkg_resolve_ref(store, "@pkg:../pkgs/tiny", base, &resolved, &err), 0);
+	assert_true(str_has_prefix(resolved, "docker.io/unikit/tiny:"));
+	assert_int_equal(strlen(resolved), strlen("docker.io/unikit/tiny:") + 40);
+	struct oci_image img = { 0 };
+	assert_int_equal(store_image_resolve(store, resolved, NULL, &img, &err), 0);
+	json_t *labels = json_object_get(json_object_get(img.config, "config"), "Labels");
+	assert_string_equal(json_string_value(json_object_get(labels, "org.mobyproject.config")),
+			    "{\"pid\":\"host\"}");
+	assert_int_equal(img.n_layers, 1);
+	oci_image_release(&img);
+
+	/* again: the same name, nothing new in the store */
+	_cleanup_free_ char *index = xasprintf("%s/index.json", storedir);
+	_cleanup_free_ char *before = NULL, *after = NULL;
+	assert_int_equal(fs_read_file(index, 1 << 20, &before, NULL, &err), 0);
+	assert_int_equal(
+		pkg_resolve_ref(store, "unikit/tiny:@pkg:../pkgs/tiny", base, &again, &err), 0);
+	assert_string_equal(resolved, again);
+	assert_int_equal(fs_read_file(index, 1 << 20, &after, NULL, &err), 0);
+	assert_string_equal(before, after);
+	free(again);
+
+	/* a name that is not the package's, a directory that is not a package */
+	assert_int_equal(pkg_resolve_ref(store, "other/tiny:@pkg:../pkgs/tiny", base, &again, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "names 'other/tiny', but the package in"));
+	uk_err_release(&err);
+	assert_int_equal(pkg_resolve_ref(store, "@pkg:../nothing", base, &again, &err), -1);
+	uk_err_release(&err);
+	assert_int_equal(pkg_resolve_ref(store, "@pkg:", base, &again, &err), -1);
+	assert_int_equal(err.code, UK_ERR_INPUT);
+	uk_err_release(&err);
+
+	/* a change in the package is a new tag, built on demand */
+	write_at(pkgdir, "motd", "tiny, changed\n", 0644);
+	assert_int_equal(pkg_resolve_ref(store, "@pkg:../pkgs/tiny", base, &again, &err), 0);
+	assert_string_not_equal(resolved, again);
+	free(again);
+	free(resolved);
+
+	store_free(store);
+	assert_int_equal(fs_rm_rf(dir, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_trimming),	 cmocka_unit_test(test_apt_parsers),
 		cmocka_unit_test(test_kmod_select),	 cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_tar_reproducible), cmocka_unit_test(test_deb),
+		cmocka_unit_test(test_resolve_ref),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
