@@ -14,11 +14,6 @@
 
 #include "pkg/pkg-internal.h"
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int hash_file(struct sha256 *h, int dfd, const char *name, const char *rel,
 		     const struct stat *st, struct uk_err *err)
 {
@@ -71,7 +66,7 @@ static int hash_tree(struct sha256 *h, int dfd, struct strbuf *rel, int depth, s
 			strv_push(&names, de->d_name);
 	}
 	closedir(d);
-	qsort(names.v, names.n, sizeof(*names.v), cmp_name);
+	strv_sort(&names);
 
 	size_t base = rel->len;
 	for (size_t i = 0; i < names.n && ret == 0; i++) {

@@ -623,8 +623,6 @@ int pkg_recipe_parse(struct pkg_recipe *r, const char *name, const char *text, s
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
-	r->path = xstrdup(name);
-	r->resolve = true;
 	if (!yaml_parser_initialize(&parser))
 		return uk_err_set(err, "%s: cannot initialise the YAML parser", name);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -636,6 +634,8 @@ int pkg_recipe_parse(struct pkg_recipe *r, const char *name, const char *text, s
 		yaml_parser_delete(&parser);
 		return -1;
 	}
+	r->path = xstrdup(name);
+	r->resolve = true;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root) {
 		fail(&c, NULL, "empty file: 'image' is required");
