@@ -467,6 +467,28 @@ static int prepare(struct opts *o, const char *path, struct prep *p, struct uk_e
 	return 0;
 }
 
+/* A console line without its escape sequences and control characters. */
+static void print_clean(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == 0x1b) {
+			/* ESC [ params final, or ESC and one character */
+			if (i + 1 < len && s[i + 1] == '[') {
+				i += 2;
+				while (i < len && !(s[i] >= 0x40 && s[i] <= 0x7e))
+					i++;
+			} else {
+				i++;
+			}
+			continue;
+		}
+		if (c < 0x20 && c != '\t')
+			continue;
+		fputc(c, f);
+	}
+}
+
 static void print_tail(const struct run_watch *w)
 {
 	_cleanup_free_ char *tail = run_watch_tail(w, 10);
@@ -476,7 +498,9 @@ static void print_tail(const struct run_watch *w)
 	fputs("unikit: last console lines:\n", stderr);
 	for (char *line = tail; *line;) {
 		char *nl = strchr(line, '\n');
-		fprintf(stderr, "  | %.*s\n", (int)(nl - line), line);
+		fputs("  | ", stderr);
+		print_clean(stderr, line, (size_t)(nl - line));
+		fputc('\n', stderr);
 		line = nl + 1;
 	}
 }
@@ -509,7 +533,12 @@ static int report(const struct opts *o, const struct prep *p, const struct run_w
 		print_tail(w);
 		return EXIT_TIMEOUT;
 	case RUN_OUT_PANIC:
-		fputs("unikit: error: the guest kernel panicked; VM stopped\n", stderr);
+		fputs("unikit: error: the guest kernel panicked", stderr);
+		if (w->panic_line) {
+			fputs(": ", stderr);
+			print_clean(stderr, w->panic_line, strlen(w->panic_line));
+		}
+		fputs("\n", stderr);
 		print_tail(w);
 		return EXIT_PANIC;
 	case RUN_OUT_QEMU_FAIL:

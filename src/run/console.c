@@ -35,6 +35,8 @@ void run_watch_release(struct run_watch *w)
 	if (w->have_re)
 		regfree(&w->re);
 	w->have_re = false;
+	free(w->panic_line);
+	w->panic_line = NULL;
 	strbuf_release(&w->line);
 	for (size_t i = 0; i < RUN_WATCH_LINES; i++) {
 		free(w->ring[i]);
@@ -43,7 +45,8 @@ void run_watch_release(struct run_watch *w)
 	w->ring_next = w->ring_count = 0;
 }
 
-static bool is_panic(const char *line)
+/* The panic message in line, or NULL. */
+static const char *find_panic(const char *line)
 {
 	const char *p = line;
 
@@ -53,15 +56,20 @@ static bool is_panic(const char *line)
 		if (close && close[1] == ' ')
 			p = close + 2;
 	}
-	return str_has_prefix(p, panic_prefix);
+	return str_has_prefix(p, panic_prefix) ? p : NULL;
 }
 
 static void line_done(struct run_watch *w)
 {
 	if (w->have_re && !w->matched && regexec(&w->re, w->line.buf, 0, NULL, 0) == 0)
 		w->matched = true;
-	if (!w->panicked && is_panic(w->line.buf))
-		w->panicked = true;
+	if (!w->panicked) {
+		const char *panic = find_panic(w->line.buf);
+		if (panic) {
+			w->panicked = true;
+			w->panic_line = xstrdup(panic);
+		}
+	}
 	free(w->ring[w->ring_next]);
 	w->ring[w->ring_next] = strbuf_detach(&w->line, NULL);
 	w->ring_next = (w->ring_next + 1) % RUN_WATCH_LINES;

@@ -245,6 +245,7 @@ struct run_watch {
 	bool have_re;
 	bool matched;
 	bool panicked;
+	char *panic_line;   /* the kernel's panic message, from "Kernel panic" on */
 	struct strbuf line; /* the line being received */
 	char *ring[RUN_WATCH_LINES];
 	size_t ring_next, ring_count;
