@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* unikit run [qemu] [options] PATH: boot what `unikit build` wrote, in QEMU. */
+#include "run/run.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -10,7 +12,6 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "run/run.h"
 #include "util/fs.h"
 #include "util/proc.h"
 
@@ -296,8 +297,8 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 
 /* LinuxKit's other `run` back ends, named so their users get a clear answer. */
 static const char *const other_backends[] = {
-	"aws",	     "azure",	"gcp",	 "hyperkit", "hyperv",	"openstack",
-	"packet",    "equinixmetal", "scaleway", "vbox", "vcenter", "virtualization",
+	"aws",	  "azure",	  "gcp",      "hyperkit", "hyperv",  "openstack",
+	"packet", "equinixmetal", "scaleway", "vbox",	  "vcenter", "virtualization",
 };
 
 static int parse_args(int argc, char **argv, struct opts *o, const char **path)
@@ -420,8 +421,9 @@ static int prepare(struct opts *o, const char *path, struct prep *p, struct uk_e
 	if (!proc_have(p->qemu)) {
 		if (o->qemu)
 			return uk_err_setc(err, UK_ERR_NOT_FOUND, "QEMU '%s' not found", p->qemu);
-		return uk_err_setc(err, UK_ERR_NOT_FOUND, "QEMU '%s' not found in PATH (install %s)",
-				   p->qemu, run_qemu_package(o->arch));
+		return uk_err_setc(err, UK_ERR_NOT_FOUND,
+				   "QEMU '%s' not found in PATH (install %s)", p->qemu,
+				   run_qemu_package(o->arch));
 	}
 	/* an EFI application needs UEFI; so does anything but a kernel on aarch64 */
 	p->uefi = o->uefi || p->img.boot == RUN_BOOT_EFI ||
@@ -454,8 +456,8 @@ static int prepare(struct opts *o, const char *path, struct prep *p, struct uk_e
 		if (run_state_disk(p->state, i, &o->disks[i], err) < 0)
 			return -1;
 	}
-	if (p->data &&
-	    run_state_metadata_iso(p->state, p->data, p->data_len, p->uuid, &p->metadata_iso, err) < 0)
+	if (p->data && run_state_metadata_iso(p->state, p->data, p->data_len, p->uuid,
+					      &p->metadata_iso, err) < 0)
 		return -1;
 	if (p->img.boot == RUN_BOOT_EFI &&
 	    run_state_esp(p->state, o->arch, p->img.file, &p->esp, err) < 0)
@@ -512,7 +514,8 @@ static int report(const struct opts *o, const struct prep *p, const struct run_w
 	case RUN_OUT_POWEROFF:
 		return 0;
 	case RUN_OUT_RUNNING:
-		fprintf(stderr, "unikit: VM running in the background (QEMU pid %d); console in '%s'\n",
+		fprintf(stderr,
+			"unikit: VM running in the background (QEMU pid %d); console in '%s'\n",
 			(int)res->pid, p->console_log);
 		return 0;
 	case RUN_OUT_MATCHED:
@@ -543,8 +546,9 @@ static int report(const struct opts *o, const struct prep *p, const struct run_w
 		return EXIT_PANIC;
 	case RUN_OUT_QEMU_FAIL:
 		if (res->signal)
-			fprintf(stderr, "unikit: error: QEMU killed by signal %d%s%s\n", res->signal,
-				res->qemu_msg ? ": " : "", res->qemu_msg ? res->qemu_msg : "");
+			fprintf(stderr, "unikit: error: QEMU killed by signal %d%s%s\n",
+				res->signal, res->qemu_msg ? ": " : "",
+				res->qemu_msg ? res->qemu_msg : "");
 		else
 			fprintf(stderr, "unikit: error: QEMU exited with status %d%s%s\n",
 				res->exit_status, res->qemu_msg ? ": " : "",
@@ -654,7 +658,8 @@ static int run_main(int argc, char **argv)
 	if (r >= 0)
 		goto out_opts;
 	const char *env_accel = getenv("UNIKIT_QEMU_ACCEL");
-	if (!o.accel_given && env_accel && *env_accel && run_accel_parse(env_accel, &o.accel, &err) < 0) {
+	if (!o.accel_given && env_accel && *env_accel &&
+	    run_accel_parse(env_accel, &o.accel, &err) < 0) {
 		uk_err_wrap(&err, "UNIKIT_QEMU_ACCEL");
 		r = cmd_fail(&err);
 		goto out_opts;

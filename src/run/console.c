@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Watching the guest's console: the -wait-for pattern, kernel panics, the last lines. */
-#include "run/run.h"
-
 #include <stdlib.h>
 #include <string.h>
+
+#include "run/run.h"
 
 /* A console line longer than this is cut (and watched) in pieces. */
 #define LINE_MAX_LEN 65536

@@ -4,11 +4,11 @@
  * images (a read-only CODE part and a VARS template the VM gets its own copy
  * of) are preferred; a combined image works too, as a writable copy.
  */
-#include "run/run.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "run/run.h"
 
 static const struct {
 	enum run_arch arch;
@@ -91,5 +91,6 @@ int run_firmware_find(enum run_arch arch, const char *fw, struct run_firmware *o
 	}
 	return uk_err_setc(err, UK_ERR_NOT_FOUND,
 			   "no UEFI firmware for %s found (install %s, or give one with -fw)",
-			   run_arch_name(arch), arch == RUN_ARCH_X86_64 ? "ovmf" : "qemu-efi-aarch64");
+			   run_arch_name(arch),
+			   arch == RUN_ARCH_X86_64 ? "ovmf" : "qemu-efi-aarch64");
 }

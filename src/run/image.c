@@ -8,8 +8,6 @@
  * bytes, an ISO 9660 image is a CD-ROM whatever its name, and an EFI
  * application (a unified kernel image) boots through UEFI firmware.
  */
-#include "run/run.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "run/run.h"
 #include "util/fs.h"
 
 #define HEAD_SIZE 65536
@@ -51,10 +50,10 @@ static const struct {
 } head_magics[] = {
 	{ "qed", 0, "QED\0", 4 },
 	{ "vhdx", 0, "vhdxfile", 8 },
-	{ "vmdk", 0, "KDMV", 4 },                   /* hosted sparse extent */
-	{ "vmdk", 0, "COWD", 4 },                   /* ESX sparse extent */
+	{ "vmdk", 0, "KDMV", 4 },		    /* hosted sparse extent */
+	{ "vmdk", 0, "COWD", 4 },		    /* ESX sparse extent */
 	{ "vmdk", 0, "# Disk DescriptorFile", 21 }, /* a descriptor file */
-	{ "vpc", 0, "conectix", 8 },                /* dynamic VHD: a copy of the footer first */
+	{ "vpc", 0, "conectix", 8 },		    /* dynamic VHD: a copy of the footer first */
 	{ "vdi", 0x40, "\x7f\x10\xda\xbe", 4 },
 	{ "parallels", 0, "WithoutFreeSpace", 16 },
 	{ "parallels", 0, "WithouFreSpacExt", 16 },
@@ -216,8 +215,8 @@ static int detect_kernel(const char *path, enum run_boot forced, struct run_imag
 		img->boot = RUN_BOOT_ROOTDISK;
 		img->file = xstrdup(root);
 		img->format = xstrdup("raw");
-		img->cmdline = xasprintf("%s%sroot=" RUN_ROOTDISK_DEVICE, cmdline,
-					 *cmdline ? " " : "");
+		img->cmdline =
+			xasprintf("%s%sroot=" RUN_ROOTDISK_DEVICE, cmdline, *cmdline ? " " : "");
 		if (is_file(initrd))
 			img->initrd = TAKE_PTR(initrd);
 	} else {

@@ -7,8 +7,6 @@
  * parent waits a bounded time for it to report KVM_EXIT_HLT and the guest's
  * result.
  */
-#include "run/run.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,6 +18,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "run/run.h"
 
 #if defined(__x86_64__)
 #include <linux/kvm.h>
@@ -149,8 +149,8 @@ static int probe_child(uint32_t *exit_reason)
 	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size < (int)sizeof(struct kvm_run))
 		return PROBE_VCPU;
-	struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-				   vcpu, 0);
+	struct kvm_run *run =
+		mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		return PROBE_VCPU;
 

@@ -7,11 +7,11 @@
  * the NIC is virtio-net and a virtio-rng feeds the guest's entropy pool. The
  * device that boots gets bootindex=0, which SeaBIOS and OVMF both honour.
  */
-#include "run/run.h"
-
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "run/run.h"
 
 void run_argv_add(struct run_argv *a, const char *s)
 {

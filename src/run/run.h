@@ -25,7 +25,10 @@ struct run_argv {
 	size_t n, alloc;
 };
 
-#define RUN_ARGV_INIT { .v = NULL, .n = 0, .alloc = 0 }
+#define RUN_ARGV_INIT                         \
+	{                                     \
+		.v = NULL, .n = 0, .alloc = 0 \
+	}
 #define _cleanup_run_argv_ _cleanup_(run_argv_release)
 
 void run_argv_add(struct run_argv *a, const char *s);
@@ -40,9 +43,9 @@ enum run_boot {
 	RUN_BOOT_AUTO = 0,
 	RUN_BOOT_KERNEL,   /* PATH-kernel, PATH-initrd.img, PATH-cmdline */
 	RUN_BOOT_ROOTDISK, /* PATH-kernel with PATH-squashfs.img or PATH-erofs.img as /dev/vda */
-	RUN_BOOT_ISO,      /* a CD-ROM image */
-	RUN_BOOT_DISK,     /* a disk image in any format QEMU knows */
-	RUN_BOOT_EFI,      /* an EFI application (a unified kernel image) */
+	RUN_BOOT_ISO,	   /* a CD-ROM image */
+	RUN_BOOT_DISK,	   /* a disk image in any format QEMU knows */
+	RUN_BOOT_EFI,	   /* an EFI application (a unified kernel image) */
 };
 
 enum run_accel { RUN_ACCEL_AUTO = 0, RUN_ACCEL_KVM, RUN_ACCEL_TCG };
@@ -51,8 +54,8 @@ enum run_net_mode { RUN_NET_USER = 0, RUN_NET_TAP, RUN_NET_BRIDGE, RUN_NET_NONE 
 
 /* -disk [file=]PATH[,size=N][,format=F] */
 struct run_disk {
-	char *path;       /* NULL: a new disk in the state directory */
-	char *format;     /* NULL: detected from the content, or qcow2 for a new disk */
+	char *path;	  /* NULL: a new disk in the state directory */
+	char *format;	  /* NULL: detected from the content, or qcow2 for a new disk */
 	uint64_t size_mb; /* 0: none given (then the file must exist) */
 	bool readonly;
 };
@@ -104,12 +107,12 @@ int run_format_detect_file(const char *path, const char **format, struct uk_err 
 
 struct run_image {
 	enum run_boot boot;
-	char *prefix;   /* the default state directory is PREFIX-state */
-	char *kernel;   /* KERNEL, ROOTDISK */
-	char *initrd;   /* KERNEL; ROOTDISK when PATH-initrd.img exists too */
-	char *cmdline;  /* KERNEL, ROOTDISK: PATH-cmdline ("" when absent); ROOTDISK adds root= */
-	char *file;     /* ISO, DISK, EFI: the image; ROOTDISK: the root filesystem image */
-	char *format;   /* DISK: the detected format; ROOTDISK: "raw" */
+	char *prefix;  /* the default state directory is PREFIX-state */
+	char *kernel;  /* KERNEL, ROOTDISK */
+	char *initrd;  /* KERNEL; ROOTDISK when PATH-initrd.img exists too */
+	char *cmdline; /* KERNEL, ROOTDISK: PATH-cmdline ("" when absent); ROOTDISK adds root= */
+	char *file;    /* ISO, DISK, EFI: the image; ROOTDISK: the root filesystem image */
+	char *format;  /* DISK: the detected format; ROOTDISK: "raw" */
 };
 
 /* The device a ROOTDISK boot's root filesystem is seen as by the guest. */
@@ -205,9 +208,10 @@ struct run_vm {
 	const char *pidfile;
 	const struct run_image *image;
 	bool uefi;
-	const char *fw_code, *fw_vars; /* uefi: fw_vars NULL means fw_code is a writable combined image */
-	const char *esp;               /* EFI boot: the generated ESP */
-	const struct run_disk *disks;  /* -disk, resolved */
+	const char *fw_code,
+		*fw_vars; /* uefi: fw_vars NULL means fw_code is a writable combined image */
+	const char *esp;  /* EFI boot: the generated ESP */
+	const struct run_disk *disks; /* -disk, resolved */
 	size_t n_disks;
 	const char *metadata_iso; /* NULL: no -data */
 	enum run_net_mode net;
@@ -263,29 +267,29 @@ enum run_outcome {
 	RUN_OUT_POWEROFF,  /* QEMU exited 0: the guest powered off (or Ctrl-A X) */
 	RUN_OUT_MATCHED,   /* the -wait-for pattern appeared */
 	RUN_OUT_TIMEOUT,   /* -timeout ran out */
-	RUN_OUT_PANIC,     /* the guest kernel panicked */
+	RUN_OUT_PANIC,	   /* the guest kernel panicked */
 	RUN_OUT_QEMU_FAIL, /* QEMU exited non-zero or died of a signal */
-	RUN_OUT_SIGNAL,    /* unikit got SIGINT, SIGTERM or SIGHUP */
-	RUN_OUT_CLOSED,    /* the console's reader went away (EPIPE on out_fd) */
+	RUN_OUT_SIGNAL,	   /* unikit got SIGINT, SIGTERM or SIGHUP */
+	RUN_OUT_CLOSED,	   /* the console's reader went away (EPIPE on out_fd) */
 	RUN_OUT_RUNNING,   /* detached: QEMU runs in the background */
 };
 
 struct run_supervise_opts {
-	int in_fd;      /* keystrokes for the guest; -1: none */
-	int out_fd;     /* the console; -1: not shown */
-	int err_fd;     /* QEMU's own messages; -1: not shown */
-	int log_fd;     /* a copy of the console; -1: none */
-	unsigned timeout_s;  /* 0: none */
+	int in_fd;		/* keystrokes for the guest; -1: none */
+	int out_fd;		/* the console; -1: not shown */
+	int err_fd;		/* QEMU's own messages; -1: not shown */
+	int log_fd;		/* a copy of the console; -1: none */
+	unsigned timeout_s;	/* 0: none */
 	unsigned stop_grace_ms; /* SIGTERM to SIGKILL; 0: 5000 */
 	struct run_watch *watch;
 };
 
 struct run_result {
 	enum run_outcome outcome;
-	int signal;      /* RUN_OUT_SIGNAL: the signal; RUN_OUT_QEMU_FAIL: QEMU's, or 0 */
+	int signal;	 /* RUN_OUT_SIGNAL: the signal; RUN_OUT_QEMU_FAIL: QEMU's, or 0 */
 	int exit_status; /* RUN_OUT_QEMU_FAIL: QEMU's exit status */
-	pid_t pid;       /* QEMU's pid */
-	char *qemu_msg;  /* the last line QEMU wrote to stderr, or NULL */
+	pid_t pid;	 /* QEMU's pid */
+	char *qemu_msg;	 /* the last line QEMU wrote to stderr, or NULL */
 };
 
 void run_result_release(struct run_result *r);
@@ -307,8 +311,7 @@ int run_supervise(const struct run_argv *argv, const struct run_supervise_opts *
  * (RUN_OUT_MATCHED), a timeout or a panic stops it.
  */
 int run_detached(const struct run_argv *argv, const char *pidfile, const char *console_log,
-		 const struct run_supervise_opts *opts, struct run_result *res,
-		 struct uk_err *err);
+		 const struct run_supervise_opts *opts, struct run_result *res, struct uk_err *err);
 
 /* Stops a QEMU that is not our child: SIGTERM, then SIGKILL after grace_ms. */
 void run_stop_pid(pid_t pid, unsigned grace_ms);

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The values of `unikit run` options, with LinuxKit's syntax. */
-#include "run/run.h"
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -10,6 +8,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "run/run.h"
 
 /* Formats a -disk may name; QEMU knows more, these are the ones for VM disks. */
 static const char *const disk_formats[] = {
@@ -132,8 +132,8 @@ int run_disk_parse(const char *spec, struct run_disk *out, struct uk_err *err)
 		} else {
 			run_disk_release(&d);
 			return uk_err_setc(err, UK_ERR_INPUT,
-					   "disk '%s': unknown key '%s' (file, size or format)", spec,
-					   key);
+					   "disk '%s': unknown key '%s' (file, size or format)",
+					   spec, key);
 		}
 		if (p[n] == '\0')
 			break;
@@ -168,7 +168,8 @@ int run_publish_parse(const char *spec, struct run_publish *out, struct uk_err *
 	for (char *c = s;; c++) {
 		if (n == ARRAY_SIZE(parts))
 			return uk_err_setc(err, UK_ERR_INPUT,
-					   "publish '%s': expected [ADDR:]HOST:GUEST[/tcp|udp]", spec);
+					   "publish '%s': expected [ADDR:]HOST:GUEST[/tcp|udp]",
+					   spec);
 		parts[n++] = c;
 		c = strchr(c, ':');
 		if (!c)
@@ -217,9 +218,8 @@ int run_publish_check(const struct run_publish *p, struct uk_err *err)
 					   "publish %s:%u:%u/%s: port %u on %s is already in use",
 					   p->addr, p->host_port, p->guest_port,
 					   p->udp ? "udp" : "tcp", p->host_port, p->addr);
-		return uk_err_errno(err, "publish %s:%u:%u/%s: bind %s:%u", p->addr,
-				    p->host_port, p->guest_port, p->udp ? "udp" : "tcp", p->addr,
-				    p->host_port);
+		return uk_err_errno(err, "publish %s:%u:%u/%s: bind %s:%u", p->addr, p->host_port,
+				    p->guest_port, p->udp ? "udp" : "tcp", p->addr, p->host_port);
 	}
 	return 0;
 }
@@ -231,8 +231,8 @@ int run_net_parse(const char *spec, enum run_net_mode *mode, char **ifname, stru
 		enum run_net_mode mode;
 		bool needs_if;
 	} modes[] = {
-		{ "user", RUN_NET_USER, false },  { "default", RUN_NET_USER, false },
-		{ "tap", RUN_NET_TAP, true },     { "bridge", RUN_NET_BRIDGE, true },
+		{ "user", RUN_NET_USER, false }, { "default", RUN_NET_USER, false },
+		{ "tap", RUN_NET_TAP, true },	 { "bridge", RUN_NET_BRIDGE, true },
 		{ "none", RUN_NET_NONE, false },
 	};
 	size_t n = strcspn(spec, ",");

@@ -12,8 +12,6 @@
  *   console.log  the console of the last run
  * Every file appears whole or not at all.
  */
-#include "run/run.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "run/run.h"
 #include "util/fs.h"
 #include "util/proc.h"
 
@@ -120,7 +119,7 @@ int run_state_mac(const char *dir, char mac[18], struct uk_err *err)
 	if (random_bytes(m, sizeof(m), err) < 0)
 		return -1;
 	m[0] &= (uint8_t)~0x01; /* unicast */
-	m[0] |= 0x02;           /* locally administered */
+	m[0] |= 0x02;		/* locally administered */
 	run_mac_format(m, mac);
 	return fs_write_file_atomic(path, mac, 17, 0644, err);
 }
@@ -136,7 +135,8 @@ int run_state_uuid(const char *dir, char uuid[37], struct uk_err *err)
 		bool ok = n == 36;
 		for (size_t i = 0; ok && i < n; i++) {
 			bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-			ok = dash ? buf[i] == '-' : strchr("0123456789abcdefABCDEF", buf[i]) != NULL;
+			ok = dash ? buf[i] == '-'
+				  : strchr("0123456789abcdefABCDEF", buf[i]) != NULL;
 		}
 		if (!ok)
 			return uk_err_setc(err, UK_ERR_CORRUPT, "'%s': not a UUID", path);
@@ -151,10 +151,9 @@ int run_state_uuid(const char *dir, char uuid[37], struct uk_err *err)
 		return -1;
 	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* version 4 */
 	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-	snprintf(uuid, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-		 u[14], u[15]);
+	snprintf(uuid, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
 	return fs_write_file_atomic(path, uuid, 36, 0644, err);
 }
 
@@ -240,8 +239,9 @@ static int metadata_write(const char *const tool[3], const char *stage, const ch
 			  struct uk_err *err)
 {
 	/* Joliet and Rock Ridge keep "user-data" as it is; the label is what NoCloud looks for */
-	static const char *const opts[] = { "-quiet", "-input-charset", "utf-8", "-V", "cidata",
-					    "-J",     "-r",             "-o" };
+	static const char *const opts[] = {
+		"-quiet", "-input-charset", "utf-8", "-V", "cidata", "-J", "-r", "-o"
+	};
 	_cleanup_run_argv_ struct run_argv argv = RUN_ARGV_INIT;
 
 	for (size_t i = 0; i < 3 && tool[i]; i++)
@@ -313,9 +313,8 @@ int run_state_esp(const char *dir, enum run_arch arch, const char *efi, char **e
 		unlink(tmp);
 		return -1;
 	}
-	_cleanup_free_ char *dst = xasprintf("::/EFI/BOOT/%s", arch == RUN_ARCH_AARCH64
-									? "BOOTAA64.EFI"
-									: "BOOTX64.EFI");
+	_cleanup_free_ char *dst = xasprintf(
+		"::/EFI/BOOT/%s", arch == RUN_ARCH_AARCH64 ? "BOOTAA64.EFI" : "BOOTX64.EFI");
 	const char *format[] = { "mformat", "-i", tmp, "-v", "ESP", "::", NULL };
 	const char *mkdir[] = { "mmd", "-i", tmp, "::/EFI", "::/EFI/BOOT", NULL };
 	const char *copy[] = { "mcopy", "-i", tmp, efi, dst, NULL };

@@ -8,8 +8,6 @@
  * Ctrl-C or QEMU's exit are all handled in one place, and QEMU is always
  * stopped and reaped before the function returns.
  */
-#include "run/run.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run/run.h"
 #include "util/proc.h"
 
 /* After a panic, the rest of the kernel's report still comes; this long at most. */
@@ -67,7 +66,8 @@ static void tty_raw(struct tty_state *t, int fd)
 	if (fd < 0 || !isatty(fd) || tcgetpgrp(fd) != getpgrp() || tcgetattr(fd, &t->saved) < 0)
 		return;
 	raw = t->saved;
-	raw.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+	raw.c_iflag &=
+		~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
 	raw.c_oflag |= OPOST;
 	raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
 	raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
@@ -109,8 +109,8 @@ static void close_pipe(int p[2])
  * group (a Ctrl-C on a cooked terminal is unikit's to handle) and dies with
  * unikit if unikit is killed outright.
  */
-static pid_t spawn(const struct run_argv *argv, int in, int out, int errfd,
-		   const sigset_t *mask, struct uk_err *err)
+static pid_t spawn(const struct run_argv *argv, int in, int out, int errfd, const sigset_t *mask,
+		   struct uk_err *err)
 {
 	int status[2];
 	pid_t parent = getpid();
@@ -159,8 +159,8 @@ struct loop {
 	const struct run_supervise_opts *o;
 	struct run_result *res;
 	pid_t pid;
-	bool decided;       /* res->outcome is final */
-	bool stopping;      /* SIGTERM sent */
+	bool decided;  /* res->outcome is final */
+	bool stopping; /* SIGTERM sent */
 	bool reaped;
 	int status;
 	int64_t kill_at;    /* SIGKILL when stopping takes this long */
@@ -401,7 +401,8 @@ int run_supervise(const struct run_argv *argv, const struct run_supervise_opts *
 		}
 		check_deadlines(&l);
 		if (l.reaped && n == 0)
-			break; /* QEMU is gone and its pipes went quiet (a child of it may hold them) */
+			break; /* QEMU is gone and its pipes went quiet (a child of it may hold
+				  them) */
 	}
 	finish(&l);
 	r = 0;
@@ -502,7 +503,8 @@ static void follow(pid_t pid, int log, const struct run_supervise_opts *o, struc
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				res->outcome = RUN_OUT_SIGNAL;
 				res->signal = (int)si.ssi_signo;
-				run_stop_pid(pid, o->stop_grace_ms ? o->stop_grace_ms : STOP_GRACE_MS);
+				run_stop_pid(pid,
+					     o->stop_grace_ms ? o->stop_grace_ms : STOP_GRACE_MS);
 				break;
 			}
 		}
@@ -513,8 +515,7 @@ static void follow(pid_t pid, int log, const struct run_supervise_opts *o, struc
 }
 
 int run_detached(const struct run_argv *argv, const char *pidfile, const char *console_log,
-		 const struct run_supervise_opts *opts, struct run_result *res,
-		 struct uk_err *err)
+		 const struct run_supervise_opts *opts, struct run_result *res, struct uk_err *err)
 {
 	memset(res, 0, sizeof(*res));
 	/* with -daemonize, QEMU's first process exits once the VM is set up, or fails */

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
+/* cmocka.h needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <errno.h>
+/* clang-format on */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -148,9 +151,9 @@ static void test_publish_parse(void **state)
 	assert_string_equal(p.addr, "127.0.0.2");
 	assert_int_equal(p.guest_port, 65535);
 
-	const char *bad[] = { "80",	       "a:80",	 "80:b",	  "0:80",     "80:65536",
-			      "80:80/sctp",    ":80:80", "host:80:80", "1:2:3:4",  "80:",
-			      "127.0.0.1:80:", "::1:80:80" };
+	const char *bad[] = { "80",	  "a:80",	"80:b",		 "0:80",
+			      "80:65536", "80:80/sctp", ":80:80",	 "host:80:80",
+			      "1:2:3:4",  "80:",	"127.0.0.1:80:", "::1:80:80" };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (run_publish_parse(bad[i], &p, &err) != -1)
 			fail_msg("'%s' was accepted", bad[i]);
@@ -444,7 +447,7 @@ static void test_state_identity(void **state)
 	assert_int_equal(run_state_prepare(dir, &err), 0);
 	assert_int_equal(run_state_mac(dir, mac, &err), 0);
 	assert_int_equal(run_mac_parse(mac, m), 0);
-	assert_int_equal(m[0] & 0x01, 0); /* unicast */
+	assert_int_equal(m[0] & 0x01, 0);    /* unicast */
 	assert_int_equal(m[0] & 0x02, 0x02); /* locally administered */
 	assert_int_equal(run_state_mac(dir, mac2, &err), 0);
 	assert_string_equal(mac, mac2);
@@ -620,8 +623,9 @@ static void test_argv_kernel(void **state)
 	assert_null(opt_value(&a, "-device", "virtio-blk-pci,drive=disk1,bootindex"));
 	/* the metadata CD on virtio-scsi */
 	assert_true(argv_find(&a, "virtio-scsi-pci,id=scsi0", 0) > 0);
-	assert_true(argv_find(&a, "if=none,id=cidata,file=st/data.iso,format=raw,media=cdrom,"
-				  "readonly=on",
+	assert_true(argv_find(&a,
+			      "if=none,id=cidata,file=st/data.iso,format=raw,media=cdrom,"
+			      "readonly=on",
 			      0) > 0);
 	assert_true(argv_find(&a, "scsi-cd,bus=scsi0.0,drive=cidata", 0) > 0);
 	/* user networking with the forwards */
@@ -650,7 +654,8 @@ static void test_argv_boot_devices(void **state)
 	int cd0 = argv_find(&a, "scsi-cd,bus=scsi0.0,drive=cd0,bootindex=0", 0);
 	int cd1 = argv_find(&a, "scsi-cd,bus=scsi0.0,drive=cidata", 0);
 	assert_true(cd0 > 0 && cd1 > cd0);
-	assert_int_equal(argv_find(&a, "virtio-scsi-pci,id=scsi0", cd0 + 1), -1); /* one controller */
+	assert_int_equal(argv_find(&a, "virtio-scsi-pci,id=scsi0", cd0 + 1),
+			 -1); /* one controller */
 	assert_null(opt_value(&a, "-kernel", ""));
 	run_argv_release(&a);
 
