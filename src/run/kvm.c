@@ -115,8 +115,10 @@ static const uint8_t guest_code[] = {
 static int probe_child(uint32_t *exit_reason)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
+	if (kvm < 0) {
+		*exit_reason = (uint32_t)errno;
 		return PROBE_OPEN;
+	}
 	if (ioctl(kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
 		return PROBE_API;
 	int vm = ioctl(kvm, KVM_CREATE_VM, 0UL);
@@ -263,6 +265,8 @@ int run_kvm_probe(int timeout_ms, char **reason)
 		return 0;
 	if (code == PROBE_EXIT)
 		*reason = xasprintf("%s (KVM exit reason %u)", probe_reasons[code], msg[1]);
+	else if (code == PROBE_OPEN)
+		*reason = xasprintf("%s: %s", probe_reasons[code], strerror(msg[1]));
 	else if (code == 0xff)
 		*reason = xasprintf("a test guest did not halt within %d ms", timeout_ms);
 	else if (code == 0xfe)

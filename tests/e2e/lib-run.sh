@@ -50,3 +50,11 @@ wait_gone() {
 guest_says() {
 	tr -d '\r' <"$1" | sed -n 's/.*UNIKIT-FIXTURE: //p'
 }
+
+# The fixture guest for arm64 (kernel and BusyBox fetched from Debian's archive).
+run_fixtures_arm64() {
+	mkdir -p "$FIXTURES"
+	flock "$FIXTURES/.run-fixtures.lock" env ARCH=arm64 BUILD="$BUILD" \
+		sh "$TOP/tests/fixtures/run-initramfs.sh" "$FIXTURES/run-initramfs-arm64"
+	RUN_GUEST_ARM64=$FIXTURES/run-initramfs-arm64
+}
