@@ -60,7 +60,7 @@ static const char usage[] =
 	"\n"
 	"Disks and data:\n"
 	"  -disk [file=]PATH[,size=N][,format=F]\n"
-	"                     add a disk (repeatable; /dev/vdb, vdc, ... after the boot disk);\n"
+	"                     add a disk (repeatable; virtio disks, after the boot disk if any);\n"
 	"                     a missing file is created with qemu-img when a size is given\n"
 	"                     (qcow2 unless a format is); without a file: STATE/disk.img, ...\n"
 	"  -data STRING       metadata for the guest: an ISO 9660 CD-ROM labelled 'cidata'\n"
