@@ -103,6 +103,12 @@ test_expect_success 'a state directory that a running VM uses is refused' '
 	mkdir -p busy-state
 	bash -c "exec -a qemu-system-x86_64 sleep 60" &
 	fake=$!
+	# once exec has run, it looks like a QEMU
+	argv0=
+	while [ "$argv0" != qemu-system-x86_64 ]; do
+		sleep 0.05
+		read -r -d "" argv0 </proc/$fake/cmdline || :
+	done
 	echo $fake >busy-state/qemu.pid &&
 	printf k >busy-kernel && printf i >busy-initrd.img &&
 	rc=0 && fails_with 1 "state directory .busy-state. is in use by a running VM \(QEMU pid $fake\)" run busy || rc=$?
