@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the files of src/registry/ share: credentials (creds.c), challenges and
+ * tokens (auth.c), the HTTP client with its retries (client.c), manifests and
+ * platforms (manifest.c) and where blobs came from (sources.c).
+ */
+#pragma once
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "registry/registry.h"
+#include "util/strbuf.h"
+
+/* ---- creds.c ---- */
+
+struct reg_cred {
+	char *user;	     /* NULL: no credentials */
+	char *secret;	     /* password, or an identity (refresh) token */
+	bool identity_token; /* secret is an OAuth2 refresh token */
+};
+
+void reg_cred_release(struct reg_cred *cred);
+
+/*
+ * The credentials for registry ("docker.io", "host:port"): UNIKIT_REGISTRY_AUTH
+ * first, then the Docker config ($DOCKER_CONFIG/config.json or
+ * ~/.docker/config.json). Finding none is not an error (cred->user stays NULL).
+ */
+int reg_cred_lookup(const char *registry, struct reg_cred *cred, struct uk_err *err);
+
+/* The parts of reg_cred_lookup(), for the tests. */
+int reg_cred_from_env(const char *value, const char *registry, struct reg_cred *cred,
+		      struct uk_err *err);
+/* Sets *helper (caller frees) when a credential helper must be asked. */
+int reg_cred_from_docker_config(const char *json, const char *path, const char *registry,
+				struct reg_cred *cred, char **helper, struct uk_err *err);
+int reg_cred_from_helper(const char *helper, const char *registry, struct reg_cred *cred,
+			 struct uk_err *err);
+
+/* "https://index.docker.io/v1/" -> "docker.io", "http://h:5000/x" -> "h:5000"; caller frees. */
+char *reg_host_normalise(const char *s);
+
+char *reg_base64_encode(const void *data, size_t len);
+/* Returns the decoded bytes (NUL-terminated, caller frees) or NULL when s is not base64. */
+char *reg_base64_decode(const char *s, size_t *len);
+
+/* ---- auth.c ---- */
+
+struct reg_challenge {
+	char *scheme; /* "basic", "bearer" (lowercase) */
+	char *realm;
+	char *service;
+	char *scope;
+	char *error; /* Bearer error="insufficient_scope", ... */
+};
+
+/* Parses a WWW-Authenticate value; -1 (without an error) when it is not one. */
+int reg_challenge_parse(const char *header, struct reg_challenge *ch);
+void reg_challenge_release(struct reg_challenge *ch);
+
+/* ---- manifest.c ---- */
+
+#define REG_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define REG_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define REG_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define REG_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define REG_MT_DOCKER_V1 "application/vnd.docker.distribution.manifest.v1+json"
+#define REG_MT_DOCKER_V1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
+#define REG_MANIFEST_MAX (4u << 20)
+
+enum reg_kind { REG_KIND_INDEX, REG_KIND_MANIFEST };
+
+struct reg_platform {
+	char *os;
+	char *arch;
+	char *variant; /* NULL: any */
+};
+
+/* "amd64", "arm64/v8", "linux/arm/v7"; NULL or "" is the host's platform. */
+int reg_platform_parse(const char *s, struct reg_platform *p, struct uk_err *err);
+void reg_platform_release(struct reg_platform *p);
+/* "linux/arm64/v8"; caller frees. */
+char *reg_platform_string(const struct reg_platform *p);
+
+/* "sha256:" and 64 lowercase hex digits: the only digests the store holds. */
+bool reg_digest_valid(const char *digest);
+
+/*
+ * Parses a manifest or index as served: the media type comes from the
+ * Content-Type (content_type may be NULL) or the document's mediaType.
+ * Schema 1 and unknown types are refused with a clear error.
+ */
+int reg_manifest_parse(const char *body, size_t len, const char *content_type, json_t **doc,
+		       enum reg_kind *kind, char **media_type, struct uk_err *err);
+/* The manifest of an index for a platform (the first match). */
+int reg_index_select(json_t *index, const struct reg_platform *p, struct oci_desc *out,
+		     struct reg_platform *found, struct uk_err *err);
+/* The blobs of an image manifest: the config first, then the layers in order. */
+int reg_manifest_blobs(json_t *manifest, struct oci_desc **out, size_t *n, struct uk_err *err);
+void reg_descs_free(struct oci_desc *d, size_t n);
+
+/* "MANIFEST_UNKNOWN: manifest unknown" from a registry's error body, or NULL; caller frees. */
+char *reg_error_summary(const char *body, size_t len);
+
+/* ---- client.c ---- */
+
+struct reg_client;
+
+struct reg_resp {
+	long status;
+	struct strbuf body;
+	char *content_type;
+	char *location;
+	char *digest; /* Docker-Content-Digest */
+	char *range;
+	char *challenge; /* WWW-Authenticate */
+	char *content_range;
+	int64_t retry_after; /* seconds; -1: none */
+	int64_t content_length;
+	size_t max_body;
+	bool too_big;
+};
+
+void reg_resp_init(struct reg_resp *r, size_t max_body);
+void reg_resp_reset(struct reg_resp *r);
+void reg_resp_release(struct reg_resp *r);
+/* libcurl's CURLOPT_HEADERFUNCTION for a struct reg_resp. */
+size_t reg_resp_header_cb(char *buf, size_t size, size_t n, void *ctx);
+
+struct reg_req {
+	const char *method; /* GET, HEAD, PUT, POST, PATCH */
+	const char *url;    /* "/v2/..." (under the registry's base) or absolute */
+	const char *repo;   /* for errors */
+	const char *step;   /* "get manifest 'latest'", for errors */
+	const char *scope;  /* token scope(s), space-separated */
+	struct curl_slist *headers;
+	const void *body; /* request body (PUT/POST/PATCH) from memory */
+	size_t body_len;
+	/* or streamed: read_cb fills libcurl's buffer from read_ctx, upload_len bytes */
+	curl_read_callback read_cb;
+	void *read_ctx;
+	int64_t upload_len;
+	bool upload_once; /* a streamed body cannot be sent again: no retry after it started */
+};
+
+int reg_client_new(struct reg_client **out, const char *registry, const struct registry_opts *opts,
+		   struct uk_err *err);
+void reg_client_free(struct reg_client *c);
+const char *reg_client_registry(const struct reg_client *c);
+const struct registry_opts *reg_client_opts(const struct reg_client *c);
+
+/*
+ * Performs a request: authenticates (basic, or a bearer token for req->scope,
+ * fetched and cached), retries on 5xx, 429 and dropped connections within the
+ * retry budget. Any final HTTP status returns 0: the caller judges it (and
+ * may call reg_err_http()).
+ */
+int reg_client_do(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
+		  struct uk_err *err);
+
+/* Sets err to the one-line error for an unexpected response. */
+int reg_err_http(struct reg_client *c, struct uk_err *err, const char *repo, const char *step,
+		 const struct reg_resp *resp);
+
+/* Builds "BASE/v2/..." from a path, or resolves a Location against the base; caller frees. */
+char *reg_client_url(struct reg_client *c, const char *path_or_url);
+
+/* Sets up a transfer the caller performs itself (the pull's multi handle). */
+int reg_client_easy_setup(struct reg_client *c, CURL *easy, const char *url, const char *scope,
+			  struct curl_slist **headers, struct uk_err *err);
+/* Forgets the token of a scope (after a 401 in a transfer set up above) and fetches a new one. */
+int reg_client_reauth(struct reg_client *c, const char *scope, const char *challenge,
+		      struct uk_err *err);
+
+/* Retry policy shared with the pull's own transfers. */
+struct reg_retry {
+	int attempt;
+	double start; /* monotonic seconds */
+};
+void reg_retry_init(struct reg_retry *r);
+/*
+ * Decides whether a failed attempt (curl result cc, or HTTP status with
+ * Retry-After) is tried again: returns true and the wait in seconds, or
+ * false when it is not transient or the budget (count, time) is spent.
+ */
+bool reg_retry_next(struct reg_retry *r, CURLcode cc, long status, int64_t retry_after,
+		    double *wait);
+bool reg_retry_transient(CURLcode cc, long status);
+double reg_now(void);
+void reg_sleep(double seconds);
+void reg_emit(const struct registry_opts *opts, const struct registry_event *ev);
+/* "HTTP 503", "connection dropped: ..." for progress and errors; caller frees. */
+char *reg_failure_string(CURLcode cc, const char *curl_msg, long status);
+
+/* ---- sources.c ---- */
+
+/* Records that digest is in repository repo ("host/path") of a registry. */
+void reg_sources_add(struct store *store, const char *digest, const char *registry,
+		     const char *repo);
+/* A repository of that registry other than repo holding digest, or NULL; caller frees. */
+char *reg_sources_find(struct store *store, const char *digest, const char *registry,
+		       const char *repo);
