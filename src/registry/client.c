@@ -855,12 +855,14 @@ static int ping(struct reg_client *c, struct uk_err *err)
 int reg_client_do(struct reg_client *c, const struct reg_req *req, struct reg_resp *resp,
 		  struct uk_err *err)
 {
-	_cleanup_free_ char *url = reg_client_url(c, req->url);
+	_cleanup_free_ char *url = NULL;
 	struct reg_retry retry;
 	bool reauthed = false;
 
+	/* The ping settles the scheme: the URL is made after it. */
 	if (!c->pinged && ping(c, err) < 0)
 		return -1;
+	url = reg_client_url(c, req->url);
 	reg_retry_init(&retry);
 	for (;;) {
 		CURL *e = c->easy;

@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers for the registry tests (t08xx): real registries (Debian's
+# docker-registry), a token server and a fault-injecting proxy, all on
+# 127.0.0.1, started by the test script (outside test bodies, so the
+# variables they set stay) and stopped when it exits.
+#
+#   registry_start NAME [--tls] [--htpasswd USER:PASS] [--token TOKEN_PORT]
+#                                 sets REG_PORT; NAME's data is $TRASH/NAME/
+#   registry_stop NAME
+#   token_server_start [ARGS]     sets TOKEN_PORT (users, refresh tokens: see token-server.py)
+#   proxy_start MODE UPSTREAM [--times N] [--match S]
+#                                 sets PROXY_PORT and PROXY_LOG
+#   make_ca DIR                   DIR/ca.crt, DIR/server.crt, DIR/server.key for 127.0.0.1
+#   fixture_image LAYOUT TAG ARGS...   an OCI layout made by tests/fixtures/oci-image.py
+#   skopeo_push LAYOUT TAG HOST:PORT/REPO:TAG   copies into a plain-HTTP registry
+
+FIXTURE_DIR="$TOP/tests/fixtures"
+export UNIKIT_CERTS_D="$TRASH/certs.d"
+mkdir -p "$UNIKIT_CERTS_D"
+# A user's Docker config must not leak into the tests.
+export DOCKER_CONFIG="$TRASH/docker-config"
+unset UNIKIT_REGISTRY_AUTH UNIKIT_INSECURE_REGISTRIES
+
+for tool in docker-registry skopeo openssl python3; do
+	command -v "$tool" >/dev/null 2>&1 || test_skip_all "$tool is not installed"
+done
+
+# Waits until something accepts connections on 127.0.0.1:PORT.
+wait_port() {
+	local port=$1 i
+	for i in $(seq 1 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "nothing listens on 127.0.0.1:$port" >&2
+	return 1
+}
+
+make_ca() {
+	local dir=$1
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=unikit-test-ca \
+		-keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+		-keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$dir/ext.cnf"
+	openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+		-CAcreateserial -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.crt" 2>/dev/null
+}
+
+registry_start() {
+	local name=$1 tls=false htpasswd="" token=""
+	shift
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--tls) tls=true ;;
+		--htpasswd) htpasswd=$2; shift ;;
+		--token) token=$2; shift ;;
+		esac
+		shift
+	done
+	local dir="$TRASH/$name"
+	mkdir -p "$dir/data"
+	REG_PORT=$(free_port)
+	{
+		echo "version: 0.1"
+		echo "log: {level: error, accesslog: {disabled: true}}"
+		echo "storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}"
+		echo "http:"
+		echo "  addr: 127.0.0.1:$REG_PORT"
+		echo "  secret: unikit-test"
+		if $tls; then
+			make_ca "$dir/tls"
+			echo "  tls: {certificate: $dir/tls/server.crt, key: $dir/tls/server.key}"
+		fi
+		if [ -n "$htpasswd" ]; then
+			htpasswd -Bbn "${htpasswd%%:*}" "${htpasswd#*:}" >"$dir/htpasswd"
+			echo "auth: {htpasswd: {realm: unikit-test, path: $dir/htpasswd}}"
+		fi
+		if [ -n "$token" ]; then
+			echo "auth:"
+			echo "  token: {realm: 'http://127.0.0.1:$token/token', service: unikit-registry,"
+			echo "          issuer: unikit-issuer, rootcertbundle: $TRASH/token/cert.pem}"
+		fi
+	} >"$dir/config.yml"
+	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+	echo $! >"$dir/pid"
+	test_at_exit "kill $(cat "$dir/pid")"
+	wait_port "$REG_PORT"
+}
+
+registry_stop() {
+	local pid
+	pid=$(cat "$TRASH/$1/pid")
+	kill "$pid" 2>/dev/null || true
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+}
+
+token_server_start() {
+	local dir="$TRASH/token"
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=unikit-token \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+	TOKEN_PORT=$(free_port)
+	TOKEN_LOG="$dir/log"
+	: >"$TOKEN_LOG"
+	python3 "$FIXTURE_DIR/token-server.py" "$TOKEN_PORT" "$dir/key.pem" "$dir/cert.pem" \
+		unikit-registry unikit-issuer "$TOKEN_LOG" "$@" >"$dir/out" 2>&1 &
+	test_at_exit "kill $!"
+	wait_port "$TOKEN_PORT"
+}
+
+proxy_start() {
+	local mode=$1 upstream=$2
+	shift 2
+	PROXY_PORT=$(free_port)
+	PROXY_LOG="$TRASH/proxy-$PROXY_PORT.log"
+	: >"$PROXY_LOG"
+	python3 "$FIXTURE_DIR/registry-proxy.py" "$PROXY_PORT" "$upstream" "$PROXY_LOG" \
+		--fault "$mode" "$@" >"$TRASH/proxy-$PROXY_PORT.out" 2>&1 &
+	echo $! >"$TRASH/proxy-$PROXY_PORT.pid"
+	test_at_exit "kill $!"
+	wait_port "$PROXY_PORT"
+}
+
+proxy_stop() {
+	kill "$(cat "$TRASH/proxy-$1.pid")" 2>/dev/null || true
+}
+
+fixture_image() {
+	local layout=$1 tag=$2
+	shift 2
+	python3 "$FIXTURE_DIR/oci-image.py" "$layout" "$tag" "$@" >/dev/null
+}
+
+skopeo_push() {
+	skopeo copy -q --all --dest-tls-verify=false "oci:$1:$2" "docker://$3" >/dev/null
+}
+
+# The digest a registry serves for a reference (of the index, for an index).
+skopeo_digest() {
+	skopeo inspect --raw --tls-verify=false "docker://$1" | sha256sum | sed 's/ .*//;s/^/sha256:/'
+}
+
+# The digest the store names a reference by.
+store_digest() {
+	jq -r --arg n "$1" \
+		'.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' \
+		"$UNIKIT_CACHE/index.json"
+}
+
+# Fails when any temporary or partial file is left in the store.
+store_is_clean() {
+	local left
+	left=$(find "$UNIKIT_CACHE" -type f ! -path '*/blobs/sha256/*' ! -name index.json \
+		! -name oci-layout ! -path '*/registry-sources/*' ! -name '.*lock' | head -n 5)
+	if [ -n "$left" ]; then
+		echo "left in the store: $left" >&2
+		return 1
+	fi
+	# every blob matches its name
+	local f
+	for f in "$UNIKIT_CACHE"/blobs/sha256/*; do
+		[ -f "$f" ] || continue
+		[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || {
+			echo "corrupt blob $f" >&2
+			return 1
+		}
+	done
+}
