@@ -15,7 +15,8 @@
 #   skopeo_push LAYOUT TAG HOST:PORT/REPO:TAG   copies into a plain-HTTP registry
 
 FIXTURE_DIR="$TOP/tests/fixtures"
-export UNIKIT_CERTS_D="$TRASH/certs.d"
+# (not "certs.d": the Makefile includes every *.d under build/)
+export UNIKIT_CERTS_D="$TRASH/docker-certs"
 mkdir -p "$UNIKIT_CERTS_D"
 # A user's Docker config must not leak into the tests.
 export DOCKER_CONFIG="$TRASH/docker-config"
@@ -151,6 +152,12 @@ store_digest() {
 		"$UNIKIT_CACHE/index.json"
 }
 
+# The digest an OCI layout's index.json names TAG by.
+store_digest_in() {
+	jq -r --arg n "$2" \
+		'.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' "$1"
+}
+
 # Fails when any temporary or partial file is left in the store.
 store_is_clean() {
 	local left
@@ -169,4 +176,48 @@ store_is_clean() {
 			return 1
 		}
 	done
+}
+
+# Uploads an entry of an OCI layout as it is (any media type, Docker's too) to a
+# plain-HTTP registry with curl: an implementation independent of unikit's.
+#   curl_push LAYOUT TAG HOST:PORT/REPO:TAG
+curl_push() {
+	local layout=$1 tag=$2 dest=$3
+	local hostrepo=${dest%:*} rtag=${dest##*:}
+	local top
+	top=$(jq -r --arg t "$tag" \
+		'.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' \
+		"$layout/index.json")
+	_curl_push_manifest "$layout" "${hostrepo%%/*}" "${hostrepo#*/}" "$top" "$rtag"
+}
+
+_curl_push_blob() {
+	local layout=$1 host=$2 repo=$3 digest=$4 loc sep
+	loc=$(curl -fsS -X POST -D - -o /dev/null "http://$host/v2/$repo/blobs/uploads/" |
+		tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+	case "$loc" in http*) ;; *) loc="http://$host$loc" ;; esac
+	sep='?'
+	case "$loc" in *\?*) sep='&' ;; esac
+	curl -fsS -X PUT -H 'Content-Type: application/octet-stream' \
+		--data-binary "@$layout/blobs/sha256/${digest#sha256:}" "$loc${sep}digest=$digest" >/dev/null
+}
+
+_curl_push_manifest() {
+	local layout=$1 host=$2 repo=$3 digest=$4 ref=$5 f mt d
+	f="$layout/blobs/sha256/${digest#sha256:}"
+	mt=$(jq -r .mediaType "$f")
+	case "$mt" in
+	*index* | *list*)
+		for d in $(jq -r '.manifests[].digest' "$f"); do
+			_curl_push_manifest "$layout" "$host" "$repo" "$d" "$d"
+		done
+		;;
+	*)
+		for d in $(jq -r '.config.digest, .layers[].digest' "$f"); do
+			_curl_push_blob "$layout" "$host" "$repo" "$d"
+		done
+		;;
+	esac
+	curl -fsS -X PUT -H "Content-Type: $mt" --data-binary "@$f" \
+		"http://$host/v2/$repo/manifests/$ref" >/dev/null
 }
