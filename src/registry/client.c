@@ -711,7 +711,11 @@ static int token_fetch(struct reg_client *c, const char *scope, struct uk_err *e
 static int apply_auth(struct reg_client *c, CURL *e, const char *scope, struct curl_slist **headers,
 		      struct uk_err *err)
 {
-	if (c->auth == AUTH_BASIC && c->cred.user && !c->cred.identity_token) {
+	if (c->auth == AUTH_BASIC) {
+		if (load_cred(c, err) < 0)
+			return -1;
+		if (!c->cred.user || c->cred.identity_token)
+			return 0;
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERNAME, c->cred.user);
 		curl_easy_setopt(e, CURLOPT_PASSWORD, c->cred.secret);
@@ -768,21 +772,13 @@ int reg_client_reauth(struct reg_client *c, const char *scope, const char *chall
 				  c->registry);
 	if (load_cred(c, err) < 0)
 		return -1;
-	if (c->auth == AUTH_BASIC) {
-		if (!c->cred.user)
-			return uk_err_set(
-				err,
-				"registry '%s': authentication required and no credentials found (see UNIKIT_REGISTRY_AUTH or ~/.docker/config.json)",
-				c->registry);
-		if (before == AUTH_BASIC)
-			return uk_err_set(err, "registry '%s': credentials refused (HTTP 401)",
-					  c->registry);
-		return 0;
-	}
+	if (c->auth == AUTH_BASIC)
+		/* Without credentials, or with those just refused, asking again is pointless. */
+		return c->cred.user && !c->cred.identity_token && before != AUTH_BASIC ? 1 : 0;
 	if (!scope)
 		return 0;
 	token_drop(c, scope);
-	return token_fetch(c, scope, err);
+	return token_fetch(c, scope, err) < 0 ? -1 : 1;
 }
 
 /* ---- requests ---- */
@@ -908,10 +904,11 @@ int reg_client_do(struct reg_client *c, const struct reg_req *req, struct reg_re
 				c->registry, req->repo, req->step, resp->max_body);
 		if (cc == CURLE_OK && resp->status == 401 && !reauthed && resp->challenge) {
 			reauthed = true;
-			if (reg_client_reauth(c, req->scope, resp->challenge, err) < 0)
+			int r = reg_client_reauth(c, req->scope, resp->challenge, err);
+			if (r < 0)
 				return uk_err_wrap(err, "repository '%s': %s", req->repo,
 						   req->step);
-			if (req->read_cb && req->upload_once)
+			if (r == 0 || (req->read_cb && req->upload_once))
 				return 0;
 			continue;
 		}
@@ -939,8 +936,11 @@ int reg_err_http(struct reg_client *c, struct uk_err *err, const char *repo, con
 	_cleanup_free_ char *summary = reg_error_summary(resp->body.buf, resp->body.len);
 	const char *hint = "";
 
+	_cleanup_free_ char *refused = NULL;
 	if ((resp->status == 401 || resp->status == 403) && !c->cred.user)
 		hint = " (no credentials found: see UNIKIT_REGISTRY_AUTH or ~/.docker/config.json)";
+	else if (resp->status == 401)
+		hint = refused = xasprintf(" (credentials of user '%s' refused)", c->cred.user);
 	return uk_err_setc(err, resp->status == 404 ? UK_ERR_NOT_FOUND : UK_ERR_GENERIC,
 			   "registry '%s'%s%s%s repository '%s': %s: HTTP %ld%s%s%s", c->registry,
 			   c->mirror ? " (mirror '" : "", c->mirror ? c->mirror : "",

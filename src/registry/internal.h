@@ -169,7 +169,11 @@ char *reg_client_url(struct reg_client *c, const char *path_or_url);
 /* Sets up a transfer the caller performs itself (the pull's multi handle). */
 int reg_client_easy_setup(struct reg_client *c, CURL *easy, const char *url, const char *scope,
 			  struct curl_slist **headers, struct uk_err *err);
-/* Forgets the token of a scope (after a 401 in a transfer set up above) and fetches a new one. */
+/*
+ * After a 401 with challenge: adopts it, forgets the token of scope and
+ * fetches a new one. Returns 1 when the request is worth sending again, 0
+ * when not (no credentials, or the ones sent were refused), -1 on error.
+ */
 int reg_client_reauth(struct reg_client *c, const char *scope, const char *challenge,
 		      struct uk_err *err);
 

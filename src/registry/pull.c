@@ -297,10 +297,13 @@ static int xfer_finish(struct xfer *x, CURLcode cc, struct uk_err *err)
 	}
 	if (cc == CURLE_OK && status == 401 && !x->reauthed && x->resp.challenge) {
 		x->reauthed = true;
-		if (reg_client_reauth(p->client, p->scope, x->resp.challenge, err) < 0)
+		int r = reg_client_reauth(p->client, p->scope, x->resp.challenge, err);
+		if (r < 0)
 			return uk_err_wrap(err, "repository '%s': %s", p->ref.path, step);
-		x->not_before = 0;
-		return 0;
+		if (r > 0) {
+			x->not_before = 0;
+			return 0;
+		}
 	}
 	/* A body shorter than the blob (a wrong Content-Length, a cut) goes on from there. */
 	bool short_body = cc == CURLE_OK && (status == 200 || status == 206);
