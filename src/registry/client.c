@@ -49,6 +49,7 @@ struct reg_client {
 	struct reg_token *tokens;
 	size_t n_tokens, alloc_tokens;
 	CURL *easy;
+	CURL *token_easy; /* token requests happen while c->easy is being set up */
 	CURLSH *share;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -437,8 +438,9 @@ int reg_client_new(struct reg_client **out, const char *registry, const struct r
 	c->insecure = is_insecure(opts, registry, c->tls_host);
 	c->http_fallback = !c->explicit_scheme && (c->insecure || host_is_loopback(c->tls_host));
 	c->easy = curl_easy_init();
+	c->token_easy = curl_easy_init();
 	c->share = curl_share_init();
-	if (!c->easy || !c->share) {
+	if (!c->easy || !c->token_easy || !c->share) {
 		reg_client_free(c);
 		return uk_err_set(err, "registry '%s': cannot initialise libcurl", registry);
 	}
@@ -465,6 +467,8 @@ void reg_client_free(struct reg_client *c)
 	reg_cred_release(&c->cred);
 	if (c->easy)
 		curl_easy_cleanup(c->easy);
+	if (c->token_easy)
+		curl_easy_cleanup(c->token_easy);
 	if (c->share)
 		curl_share_cleanup(c->share);
 	strbuf_release(&c->ca_blob);
@@ -600,7 +604,7 @@ static int token_fetch(struct reg_client *c, const char *scope, struct uk_err *e
 	_cleanup_free_ char *shown = url_for_message(c->realm);
 	struct reg_resp resp;
 	struct reg_retry retry;
-	CURL *e = c->easy;
+	CURL *e = c->token_easy;
 	int rc = -1;
 
 	if (!str_has_prefix(c->realm, "https://") && !str_has_prefix(c->realm, "http://"))
