@@ -277,10 +277,16 @@ static int xfer_finish(struct xfer *x, CURLcode cc, struct uk_err *err)
 			err, UK_ERR_CORRUPT,
 			"registry '%s' repository '%s': %s: more data than its size (%lld bytes)",
 			registry, p->ref.path, step, (long long)x->desc->size);
-	long status = 0;
+	long status = x->status > 0 ? x->status : 0;
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (cc == CURLE_OK && (status == 200 || status == 206) && x->got == x->desc->size) {
+	/*
+	 * Every byte of the blob arrived: the digest decides, even when the
+	 * connection then broke (a Content-Length larger than the body).
+	 */
+	bool complete = (status == 200 || status == 206) && x->got == x->desc->size &&
+			(cc == CURLE_OK || cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR);
+	if (complete) {
 		char digest[OCI_DIGEST_MAX];
 		int64_t size;
 		if (!x->w && store_writer_new(p->store, &x->w, err) < 0)
