@@ -235,8 +235,7 @@ size_t reg_resp_header_cb(char *buf, size_t size, size_t n, void *ctx)
 		} else {
 			time_t when = curl_getdate(s, NULL);
 			time_t now = time(NULL);
-			if (when >= 0)
-				r->retry_after = when > now ? (int64_t)(when - now) : 0;
+			r->retry_after = when < 0 ? -1 : when > now ? (int64_t)(when - now) : 0;
 		}
 	}
 #undef IS
