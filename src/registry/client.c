@@ -110,6 +110,7 @@ bool reg_retry_transient(CURLcode cc, long status)
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
+	case CURLE_SEND_FAIL_REWIND: /* a reused connection died under a streamed upload */
 		return true;
 	default:
 		return false;
@@ -161,6 +162,8 @@ static void resp_clear_headers(struct reg_resp *r)
 	free(r->range);
 	free(r->challenge);
 	free(r->content_range);
+	free(r->failure);
+	r->failure = NULL;
 	r->content_type = r->location = r->digest = r->range = r->challenge = r->content_range =
 		NULL;
 	r->retry_after = -1;
@@ -924,6 +927,12 @@ int reg_client_do(struct reg_client *c, const struct reg_req *req, struct reg_re
 			reg_emit(c->opts, &ev);
 			reg_sleep(wait);
 			continue;
+		}
+		if (cc != CURLE_OK && req->read_cb && req->upload_once &&
+		    reg_retry_transient(cc, 0)) {
+			resp->status = 0;
+			resp->failure = reg_failure_string(cc, c->errbuf, 0);
+			return 0;
 		}
 		if (cc != CURLE_OK)
 			return uk_err_set(err, "registry '%s' repository '%s': %s: %s", c->registry,

@@ -120,6 +120,8 @@ struct reg_resp {
 	int64_t content_length;
 	size_t max_body;
 	bool too_big;
+	/* A streamed upload cut by a transient failure returns status 0 and says why here. */
+	char *failure;
 };
 
 void reg_resp_init(struct reg_resp *r, size_t max_body);
@@ -141,7 +143,11 @@ struct reg_req {
 	curl_read_callback read_cb;
 	void *read_ctx;
 	int64_t upload_len;
-	bool upload_once; /* a streamed body cannot be sent again: no retry after it started */
+	/*
+	 * A streamed body cannot be sent again: no retry here. A transient failure
+	 * returns 0 with status 0 and resp->failure set; the caller starts over.
+	 */
+	bool upload_once;
 };
 
 int reg_client_new(struct reg_client **out, const char *registry, const struct registry_opts *opts,

@@ -172,13 +172,14 @@ static int expect_status(struct push *p, const struct reg_resp *resp, long want,
 /*
  * Sends the blob from an upload session at *location: one PUT, or PATCH
  * chunks and a closing PUT. Returns 1 when a transient failure calls for a
- * new session.
+ * new session, with *why saying what failed.
  */
-static int upload_session(struct push *p, const struct oci_desc *d, char **location,
+static int upload_session(struct push *p, const struct oci_desc *d, char **location, char **why,
 			  struct uk_err *err)
 {
 	int64_t chunk = p->opts && p->opts->chunk_size > 0 ? p->opts->chunk_size : CHUNK_DEFAULT;
 	_cleanup_free_ char *step = xasprintf("upload blob %s", d->digest);
+	_cleanup_free_ char *url = NULL;
 	struct upload_src src = { 0 };
 	struct reg_resp resp;
 	int rc = -1;
@@ -213,7 +214,10 @@ static int upload_session(struct push *p, const struct oci_desc *d, char **locat
 		if (r < 0)
 			goto out;
 		if (resp.status != 202) {
-			if (reg_retry_transient(CURLE_OK, resp.status) || resp.status == 401) {
+			if (resp.status == 0 || reg_retry_transient(CURLE_OK, resp.status) ||
+			    resp.status == 401) {
+				*why = resp.failure ? xstrdup(resp.failure)
+						    : xasprintf("HTTP %ld", resp.status);
 				rc = 1;
 				goto out;
 			}
@@ -232,7 +236,7 @@ static int upload_session(struct push *p, const struct oci_desc *d, char **locat
 		p->total_done += len;
 		emit(p, REGISTRY_EV_PROGRESS, d->digest, d->size, sent);
 	}
-	_cleanup_free_ char *url = with_digest(*location, d->digest);
+	url = with_digest(*location, d->digest);
 	src.left = chunked ? 0 : d->size;
 	struct reg_req put = { .method = "PUT",
 			       .url = url,
@@ -247,7 +251,10 @@ static int upload_session(struct push *p, const struct oci_desc *d, char **locat
 	if (send_from_store(p, &put, &src, &resp, err) < 0)
 		goto out;
 	if (resp.status != 201) {
-		if (reg_retry_transient(CURLE_OK, resp.status) || resp.status == 401) {
+		if (resp.status == 0 || reg_retry_transient(CURLE_OK, resp.status) ||
+		    resp.status == 401) {
+			*why = resp.failure ? xstrdup(resp.failure)
+					    : xasprintf("HTTP %ld", resp.status);
 			rc = 1;
 			goto out;
 		}
@@ -351,7 +358,8 @@ static int push_blob(struct push *p, const struct oci_desc *d, struct uk_err *er
 		from = NULL;
 		location = reg_client_url(p->client, resp.location);
 		int64_t before = p->total_done;
-		int r = upload_session(p, d, &location, err);
+		_cleanup_free_ char *why = NULL;
+		int r = upload_session(p, d, &location, &why, err);
 		if (r < 0)
 			goto out;
 		if (r == 0)
@@ -359,16 +367,15 @@ static int push_blob(struct push *p, const struct oci_desc *d, struct uk_err *er
 		p->total_done = before;
 		double wait;
 		if (!reg_retry_next(&retry, CURLE_OK, 503, -1, &wait)) {
-			uk_err_set(
-				err,
-				"registry '%s' repository '%s': upload blob %s: failed after retries",
-				p->dest.domain, p->dest.path, d->digest);
+			uk_err_set(err, "registry '%s' repository '%s': upload blob %s: %s",
+				   p->dest.domain, p->dest.path, d->digest, why);
 			goto out;
 		}
+		_cleanup_free_ char *msg = xasprintf("upload blob %s: %s", d->digest, why);
 		struct registry_event ev = { .kind = REGISTRY_EV_RETRY,
 					     .ref = p->dest_name,
 					     .digest = d->digest,
-					     .message = "upload interrupted" };
+					     .message = msg };
 		reg_emit(p->opts, &ev);
 		reg_sleep(wait);
 	}

@@ -10,6 +10,11 @@ registry_start plain
 PORT=$REG_PORT
 proxy_start none "$PORT"
 P=127.0.0.1:$PROXY_PORT
+P_LOG=$PROXY_LOG
+proxy_start drop "$PORT" --method PUT --match /blobs/uploads/ --times 2
+DROP_PORT=$PROXY_PORT DROP_LOG=$PROXY_LOG
+proxy_start 503 "$PORT" --method PATCH --match /blobs/uploads/ --times 1
+P503_PORT=$PROXY_PORT P503_LOG=$PROXY_LOG
 fixture_image "$TRASH/lay" img --layers 3 --size 300000 --random
 fixture_image "$TRASH/lay" multi --arch amd64,arm64/v8 --layers 2
 skopeo_push "$TRASH/lay" img "127.0.0.1:$PORT/src/img:1"
@@ -24,7 +29,7 @@ test_expect_success 'setup: pull the images into the store' '
 '
 
 test_expect_success 'push to another registry name: skopeo inspects it, digests unchanged' '
-	: >"$PROXY_LOG" &&
+	: >"$P_LOG" &&
 	unikit cache push -q $P/src/img:1 $P/dst/img:2 &&
 	skopeo inspect --tls-verify=false docker://$P/dst/img:2 >inspect &&
 	test "$(jq -r .Digest inspect)" = "$IMG" &&
@@ -32,8 +37,8 @@ test_expect_success 'push to another registry name: skopeo inspects it, digests 
 '
 
 test_expect_success 'blobs known in another repository of the registry are mounted' '
-	grep -q "POST /v2/dst/img/blobs/uploads/?mount=sha256%3A[0-9a-f]*&from=src%2Fimg 201" "$PROXY_LOG" &&
-	test_must_fail grep -q "PUT /v2/dst/img/blobs/uploads/" "$PROXY_LOG"
+	grep -q "POST /v2/dst/img/blobs/uploads/?mount=sha256%3A[0-9a-f]*&from=src%2Fimg 201" "$P_LOG" &&
+	test_must_fail grep -q "PUT /v2/dst/img/blobs/uploads/" "$P_LOG"
 '
 
 test_expect_success 'skopeo copies it back with identical digests' '
@@ -45,28 +50,45 @@ test_expect_success 'skopeo copies it back with identical digests' '
 '
 
 test_expect_success 'a second push sends no blob: HEAD finds them all' '
-	: >"$PROXY_LOG" &&
+	: >"$P_LOG" &&
 	unikit cache push $P/src/img:1 $P/dst/img:2 2>err &&
-	test "$(grep -c "^HEAD /v2/dst/img/blobs/sha256:.* 200" "$PROXY_LOG")" = 4 &&
-	test_must_fail grep -q "/blobs/uploads/" "$PROXY_LOG" &&
+	test "$(grep -c "^HEAD /v2/dst/img/blobs/sha256:.* 200" "$P_LOG")" = 4 &&
+	test_must_fail grep -q "/blobs/uploads/" "$P_LOG" &&
 	test "$(grep -c "already there" err)" = 4
 '
 
 test_expect_success 'a fresh registry gets every blob uploaded (POST then PUT)' '
 	rm -rf "$UNIKIT_CACHE/registry-sources" &&
-	: >"$PROXY_LOG" &&
+	: >"$P_LOG" &&
 	unikit cache push -q $P/src/img:1 $P/fresh/img:1 &&
-	test "$(grep -c "^PUT /v2/fresh/img/blobs/uploads/.*digest=sha256.* 201" "$PROXY_LOG")" = 4 &&
+	test "$(grep -c "^PUT /v2/fresh/img/blobs/uploads/.*digest=sha256.* 201" "$P_LOG")" = 4 &&
 	test "$(skopeo_digest $P/fresh/img:1)" = "$IMG"
 '
 
 test_expect_success 'blobs larger than -chunk-size go up in PATCH chunks' '
-	: >"$PROXY_LOG" &&
+	: >"$P_LOG" &&
 	rm -rf "$UNIKIT_CACHE/registry-sources" &&
 	unikit cache push -q -chunk-size 64K $P/src/img:1 $P/chunked/img:1 &&
-	test "$(grep -c "^PATCH /v2/chunked/img/blobs/uploads/.* 202" "$PROXY_LOG")" -ge 12 &&
+	test "$(grep -c "^PATCH /v2/chunked/img/blobs/uploads/.* 202" "$P_LOG")" -ge 12 &&
 	skopeo copy -q --src-tls-verify=false docker://$P/chunked/img:1 oci:chunked:x &&
 	test "$(store_digest_in chunked/index.json x)" = "$IMG"
+'
+
+test_expect_success 'an upload cut by a dropped connection starts a new session and succeeds' '
+	rm -rf "$UNIKIT_CACHE/registry-sources" &&
+	unikit cache push $P/src/img:1 127.0.0.1:$DROP_PORT/cut/img:1 2>err &&
+	test "$(grep -c "^PUT /v2/cut/img/blobs/uploads/.* dropped\$" "$DROP_LOG")" = 2 &&
+	test "$(grep -c "^PUT /v2/cut/img/blobs/uploads/.* 201\$" "$DROP_LOG")" = 4 &&
+	grep -q "^retrying: upload blob sha256:" err &&
+	test "$(skopeo_digest $P/cut/img:1)" = "$IMG"
+'
+
+test_expect_success 'a 503 on a chunk starts the upload over' '
+	rm -rf "$UNIKIT_CACHE/registry-sources" &&
+	unikit cache push -chunk-size 128K $P/src/img:1 127.0.0.1:$P503_PORT/c503/img:1 2>err &&
+	grep -q "^PATCH .* 503\$" "$P503_LOG" &&
+	grep -q "^retrying: upload blob sha256:.*: HTTP 503" err &&
+	test "$(skopeo_digest $P/c503/img:1)" = "$IMG"
 '
 
 test_expect_success 'an index with every platform in the store goes up with its digest' '
