@@ -14,14 +14,14 @@
 
 struct output_ctx {
 	struct rootfs *root;
-	const char *name;        /* base name of the outputs: -name, else the spec's base name */
-	const char *dir;         /* output directory (-dir), "." by default */
-	const char *out_file;    /* -o FILE ("-" is stdout), for single-file formats; else NULL */
-	uint64_t size;           /* -size in bytes for disk formats (0: the default) */
-	const char *arch;        /* "amd64" | "arm64" */
-	int64_t epoch;           /* fixed timestamp for everything written */
-	const char *tmpdir;      /* private scratch directory, removed after the build */
-	const char *sign_key;    /* Secure Boot signing (-sign-key / -sign-cert), or NULL */
+	const char *name;     /* base name of the outputs: -name, else the spec's base name */
+	const char *dir;      /* output directory (-dir), "." by default */
+	const char *out_file; /* -o FILE ("-" is stdout), for single-file formats; else NULL */
+	uint64_t size;	      /* -size in bytes for disk formats (0: the default) */
+	const char *arch;     /* "amd64" | "arm64" */
+	int64_t epoch;	      /* fixed timestamp for everything written */
+	const char *tmpdir;   /* private scratch directory, removed after the build */
+	const char *sign_key; /* Secure Boot signing (-sign-key / -sign-cert), or NULL */
 	const char *sign_cert;
 	/*
 	 * The initramfs (cpio newc, gzip, ucode prepended), made at most once per
@@ -31,7 +31,7 @@ struct output_ctx {
 };
 
 struct output_ops {
-	const char *name;        /* as given to -format: "kernel+initrd", "iso-bios", ... */
+	const char *name;	 /* as given to -format: "kernel+initrd", "iso-bios", ... */
 	const char *description; /* one line for `unikit build -help` */
 	/* Writes the format's outputs atomically (all appear, or none). */
 	int (*write)(struct output_ctx *ctx, struct uk_err *err);

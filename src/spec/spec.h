@@ -30,11 +30,14 @@
 struct spec_pos; /* private: where each node came from */
 
 struct spec {
-	json_t *root;           /* owned; the merged, validated spec */
+	json_t *root;		/* owned; the merged, validated spec */
 	struct spec_pos *where; /* owned */
 };
 
-#define SPEC_INIT { .root = NULL, .where = NULL }
+#define SPEC_INIT                           \
+	{                                   \
+		.root = NULL, .where = NULL \
+	}
 
 /*
  * Parses, validates and merges the spec files in order ("-" is stdin). Every

@@ -17,7 +17,7 @@ int fs_mkdir_p(const char *path, mode_t mode, struct uk_err *err)
 	_cleanup_free_ char *p = xstrdup(path);
 	char *s;
 
-	for (s = p + 1; ; s++) {
+	for (s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char c = *s;

@@ -27,10 +27,13 @@ int fs_rm_rf(const char *path, struct uk_err *err);
 struct fs_atomic {
 	char *path; /* final path */
 	char *tmp;  /* temporary name, when O_TMPFILE is not available */
-	int fd;     /* open for writing */
+	int fd;	    /* open for writing */
 };
 
-#define FS_ATOMIC_INIT { .path = NULL, .tmp = NULL, .fd = -1 }
+#define FS_ATOMIC_INIT                              \
+	{                                           \
+		.path = NULL, .tmp = NULL, .fd = -1 \
+	}
 #define _cleanup_atomic_ _cleanup_(fs_atomic_abort)
 
 int fs_atomic_open(struct fs_atomic *a, const char *path, mode_t mode, struct uk_err *err);
