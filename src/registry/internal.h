@@ -61,30 +61,12 @@ void reg_challenge_release(struct reg_challenge *ch);
 
 /* ---- manifest.c ---- */
 
-#define REG_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define REG_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define REG_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define REG_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+/* Schema 1, which unikit refuses; the others are in oci/oci.h. */
 #define REG_MT_DOCKER_V1 "application/vnd.docker.distribution.manifest.v1+json"
 #define REG_MT_DOCKER_V1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 #define REG_MANIFEST_MAX (4u << 20)
 
 enum reg_kind { REG_KIND_INDEX, REG_KIND_MANIFEST };
-
-struct reg_platform {
-	char *os;
-	char *arch;
-	char *variant; /* NULL: any */
-};
-
-/* "amd64", "arm64/v8", "linux/arm/v7"; NULL or "" is the host's platform. */
-int reg_platform_parse(const char *s, struct reg_platform *p, struct uk_err *err);
-void reg_platform_release(struct reg_platform *p);
-/* "linux/arm64/v8"; caller frees. */
-char *reg_platform_string(const struct reg_platform *p);
-
-/* "sha256:" and 64 lowercase hex digits: the only digests the store holds. */
-bool reg_digest_valid(const char *digest);
 
 /*
  * Parses a manifest or index as served: the media type comes from the
@@ -94,8 +76,8 @@ bool reg_digest_valid(const char *digest);
 int reg_manifest_parse(const char *body, size_t len, const char *content_type, json_t **doc,
 		       enum reg_kind *kind, char **media_type, struct uk_err *err);
 /* The manifest of an index for a platform (the first match). */
-int reg_index_select(json_t *index, const struct reg_platform *p, struct oci_desc *out,
-		     struct reg_platform *found, struct uk_err *err);
+int reg_index_select(json_t *index, const struct oci_platform *p, struct oci_desc *out,
+		     struct uk_err *err);
 /* The blobs of an image manifest: the config first, then the layers in order. */
 int reg_manifest_blobs(json_t *manifest, struct oci_desc **out, size_t *n, struct uk_err *err);
 void reg_descs_free(struct oci_desc *d, size_t n);

@@ -2,113 +2,8 @@
 /* Manifests, indexes and platforms as the distribution protocol serves them. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "registry/internal.h"
-
-void reg_platform_release(struct reg_platform *p)
-{
-	free(p->os);
-	free(p->arch);
-	free(p->variant);
-	memset(p, 0, sizeof(*p));
-}
-
-/* Docker's names for the kernel's machine names and common aliases. */
-static void arch_normalise(char **arch, char **variant)
-{
-	static const struct {
-		const char *from, *arch, *variant;
-	} aliases[] = {
-		{ "x86_64", "amd64", NULL },  { "x86-64", "amd64", NULL },
-		{ "aarch64", "arm64", NULL }, { "armhf", "arm", "v7" },
-		{ "armel", "arm", "v6" },     { "armv7l", "arm", "v7" },
-		{ "armv6l", "arm", "v6" },    { "i386", "386", NULL },
-		{ "i686", "386", NULL },      { "ppc64el", "ppc64le", NULL },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++) {
-		if (strcmp(*arch, aliases[i].from) != 0)
-			continue;
-		free(*arch);
-		*arch = xstrdup(aliases[i].arch);
-		if (!*variant && aliases[i].variant)
-			*variant = xstrdup(aliases[i].variant);
-		return;
-	}
-}
-
-static bool is_os(const char *s)
-{
-	static const char *const oses[] = { "linux", "windows", "darwin", "freebsd" };
-	for (size_t i = 0; i < ARRAY_SIZE(oses); i++) {
-		if (!strcmp(s, oses[i]))
-			return true;
-	}
-	return false;
-}
-
-int reg_platform_parse(const char *s, struct reg_platform *p, struct uk_err *err)
-{
-	struct utsname u;
-	char *parts[3] = { NULL, NULL, NULL };
-	size_t n = 0;
-
-	memset(p, 0, sizeof(*p));
-	if (!s || !*s) {
-		if (uname(&u) < 0)
-			return uk_err_errno(err, "uname");
-		s = u.machine;
-	}
-	for (const char *q = s;;) {
-		size_t len = strcspn(q, "/");
-		if (n == 3 || len == 0) {
-			for (size_t i = 0; i < n; i++)
-				free(parts[i]);
-			return uk_err_setc(
-				err, UK_ERR_INPUT,
-				"platform '%s': expected ARCH[/VARIANT] or OS/ARCH[/VARIANT]", s);
-		}
-		parts[n++] = xstrndup(q, len);
-		q += len;
-		if (!*q)
-			break;
-		q++;
-	}
-	size_t i = 0;
-	p->os = xstrdup("linux");
-	if (n > 1 && is_os(parts[0])) {
-		free(p->os);
-		p->os = parts[i++];
-	} else if (n == 3) {
-		for (size_t k = 0; k < n; k++)
-			free(parts[k]);
-		reg_platform_release(p);
-		return uk_err_setc(err, UK_ERR_INPUT, "platform '%s': unknown operating system", s);
-	}
-	p->arch = parts[i++];
-	if (i < n)
-		p->variant = parts[i++];
-	arch_normalise(&p->arch, &p->variant);
-	return 0;
-}
-
-char *reg_platform_string(const struct reg_platform *p)
-{
-	if (p->variant)
-		return xasprintf("%s/%s/%s", p->os, p->arch, p->variant);
-	return xasprintf("%s/%s", p->os, p->arch);
-}
-
-bool reg_digest_valid(const char *d)
-{
-	if (!d || !str_has_prefix(d, "sha256:") || strlen(d) != 7 + 64)
-		return false;
-	for (const char *p = d + 7; *p; p++) {
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	}
-	return true;
-}
 
 static bool is_schema1(const char *mt)
 {
@@ -147,14 +42,14 @@ int reg_manifest_parse(const char *body, size_t len, const char *content_type, j
 	if (ct && *ct && strcmp(ct, "application/json") != 0 && strcmp(ct, "text/plain") != 0)
 		mt = ct;
 	if (!mt)
-		mt = json_object_get(root, "manifests") ? REG_MT_OCI_INDEX : REG_MT_OCI_MANIFEST;
-	if (!strcmp(mt, REG_MT_OCI_INDEX) || !strcmp(mt, REG_MT_DOCKER_LIST)) {
+		mt = json_object_get(root, "manifests") ? OCI_MT_INDEX : OCI_MT_MANIFEST;
+	if (!strcmp(mt, OCI_MT_INDEX) || !strcmp(mt, DOCKER_MT_LIST)) {
 		*kind = REG_KIND_INDEX;
 		if (!json_is_array(json_object_get(root, "manifests"))) {
 			json_decref(root);
 			return uk_err_setc(err, UK_ERR_CORRUPT, "index has no 'manifests' array");
 		}
-	} else if (!strcmp(mt, REG_MT_OCI_MANIFEST) || !strcmp(mt, REG_MT_DOCKER_MANIFEST)) {
+	} else if (!strcmp(mt, OCI_MT_MANIFEST) || !strcmp(mt, DOCKER_MT_MANIFEST)) {
 		*kind = REG_KIND_MANIFEST;
 	} else {
 		_cleanup_free_ char *shown = xstrndup(mt, 100);
@@ -174,7 +69,7 @@ static int desc_parse(json_t *j, const char *what, struct oci_desc *d, struct uk
 	json_t *size = json_object_get(j, "size");
 
 	memset(d, 0, sizeof(*d));
-	if (!reg_digest_valid(digest)) {
+	if (!oci_digest_valid(digest)) {
 		_cleanup_free_ char *shown = digest ? xstrndup(digest, 80) : NULL;
 		return uk_err_setc(err, UK_ERR_CORRUPT, "%s: unsupported or invalid digest '%s'",
 				   what, shown ? shown : "");
@@ -199,18 +94,8 @@ void reg_descs_free(struct oci_desc *d, size_t n)
 	free(d);
 }
 
-static bool variant_matches(const char *arch, const char *want, const char *have)
-{
-	if (!want)
-		return true;
-	if (have && !strcmp(want, have))
-		return true;
-	/* arm64 images rarely say "v8": no variant is v8 there. */
-	return (!have || !*have) && !strcmp(arch, "arm64") && !strcmp(want, "v8");
-}
-
-int reg_index_select(json_t *index, const struct reg_platform *p, struct oci_desc *out,
-		     struct reg_platform *found, struct uk_err *err)
+int reg_index_select(json_t *index, const struct oci_platform *p, struct oci_desc *out,
+		     struct uk_err *err)
 {
 	json_t *list = json_object_get(index, "manifests");
 	size_t i;
@@ -218,21 +103,8 @@ int reg_index_select(json_t *index, const struct reg_platform *p, struct oci_des
 
 	json_array_foreach(list, i, m)
 	{
-		json_t *plat = json_object_get(m, "platform");
-		const char *os = json_string_value(json_object_get(plat, "os"));
-		const char *arch = json_string_value(json_object_get(plat, "architecture"));
-		const char *variant = json_string_value(json_object_get(plat, "variant"));
-		if (!os || !arch || strcmp(os, p->os) != 0 || strcmp(arch, p->arch) != 0 ||
-		    !variant_matches(arch, p->variant, variant))
-			continue;
-		if (desc_parse(m, "index entry", out, err) < 0)
-			return -1;
-		if (found) {
-			found->os = xstrdup(os);
-			found->arch = xstrdup(arch);
-			found->variant = variant && *variant ? xstrdup(variant) : NULL;
-		}
-		return 0;
+		if (oci_platform_match(p, json_object_get(m, "platform")))
+			return desc_parse(m, "index entry", out, err);
 	}
 	_cleanup_strbuf_ struct strbuf have = STRBUF_INIT;
 	json_array_foreach(list, i, m)
@@ -246,7 +118,7 @@ int reg_index_select(json_t *index, const struct reg_platform *p, struct oci_des
 		strbuf_addf(&have, "%s%s/%s%s%s", have.len ? ", " : "", os, arch,
 			    variant ? "/" : "", variant ? variant : "");
 	}
-	_cleanup_free_ char *want = reg_platform_string(p);
+	_cleanup_free_ char *want = oci_platform_string(p);
 	return uk_err_setc(err, UK_ERR_NOT_FOUND,
 			   "no image for platform '%s' in the index (it has: %s)", want,
 			   have.len ? have.buf : "none");

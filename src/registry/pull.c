@@ -15,8 +15,8 @@
 #define PARALLEL_DEFAULT 4
 #define ERROR_BODY_MAX (64u << 10)
 
-static const char accept_header[] = "Accept: " REG_MT_OCI_INDEX ", " REG_MT_OCI_MANIFEST
-				    ", " REG_MT_DOCKER_LIST ", " REG_MT_DOCKER_MANIFEST;
+static const char accept_header[] =
+	"Accept: " OCI_MT_INDEX ", " OCI_MT_MANIFEST ", " DOCKER_MT_LIST ", " DOCKER_MT_MANIFEST;
 
 struct pull {
 	struct store *store;
@@ -25,7 +25,7 @@ struct pull {
 	struct oci_ref ref;
 	char *name;  /* what the store calls it */
 	char *scope; /* "repository:PATH:pull" */
-	struct reg_platform platform;
+	struct oci_platform platform;
 	int64_t total_size, total_done;
 };
 
@@ -35,7 +35,6 @@ static void pull_release(struct pull *p)
 	oci_ref_release(&p->ref);
 	free(p->name);
 	free(p->scope);
-	reg_platform_release(&p->platform);
 }
 
 static void digest_of(const void *data, size_t len, char out[OCI_DIGEST_MAX])
@@ -94,7 +93,7 @@ static int fetch_manifest(struct pull *p, const char *reference, const char *wan
 			p->ref.domain, p->ref.path, step, f->digest);
 		goto out;
 	}
-	if (resp.digest && reg_digest_valid(resp.digest) && strcmp(resp.digest, f->digest) != 0) {
+	if (resp.digest && oci_digest_valid(resp.digest) && strcmp(resp.digest, f->digest) != 0) {
 		uk_err_setc(
 			err, UK_ERR_CORRUPT,
 			"registry '%s' repository '%s': %s: content is %s, the registry says %s",
@@ -444,7 +443,7 @@ static bool local_complete(struct pull *p, const char *digest, struct oci_desc *
 	top->size = (int64_t)len;
 	if (kind == REG_KIND_INDEX) {
 		struct oci_desc child;
-		if (reg_index_select(doc, &p->platform, &child, NULL, &err) < 0)
+		if (reg_index_select(doc, &p->platform, &child, &err) < 0)
 			goto out;
 		_cleanup_free_ char *cbody = NULL;
 		size_t clen;
@@ -493,7 +492,7 @@ static int pull_image(struct pull *p, struct uk_err *err)
 		goto out;
 	if (top.kind == REG_KIND_INDEX) {
 		struct oci_desc sel;
-		if (reg_index_select(top.doc, &p->platform, &sel, NULL, err) < 0) {
+		if (reg_index_select(top.doc, &p->platform, &sel, err) < 0) {
 			uk_err_wrap(err, "'%s'", p->name);
 			goto out;
 		}
@@ -571,7 +570,7 @@ static int pull_init(struct pull *p, struct store *store, const char *ref,
 	p->opts = opts;
 	if (oci_ref_parse(&p->ref, ref, err) < 0)
 		return -1;
-	if (reg_platform_parse(opts ? opts->arch : NULL, &p->platform, err) < 0)
+	if (oci_platform_parse(&p->platform, opts ? opts->arch : NULL, err) < 0)
 		return -1;
 	p->name = oci_ref_string(&p->ref);
 	p->scope = xasprintf("repository:%s:pull", p->ref.path);

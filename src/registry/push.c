@@ -9,14 +9,9 @@
 #include <string.h>
 
 #include "registry/internal.h"
-#include "util/fs.h"
-#include "util/sha256.h"
 
 #define CHUNK_DEFAULT (32ll << 20)
 #define ERROR_BODY_MAX (64u << 10)
-#define INDEX_JSON_MAX (64u << 20)
-#define CONFIG_MAX (16u << 20)
-#define REF_NAME_KEY "org.opencontainers.image.ref.name"
 
 struct push {
 	struct store *store;
@@ -29,70 +24,17 @@ struct push {
 	char top[OCI_DIGEST_MAX]; /* the digest the destination name now has */
 };
 
-/* One manifest to push, with its platform when the store's index.json gives one. */
-struct entry {
-	struct oci_desc desc;
-	json_t *platform; /* owned, may be NULL */
-};
-
-static void entries_free(struct entry *e, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(e[i].desc.media_type);
-		json_decref(e[i].platform);
-	}
-	free(e);
-}
-
 static int desc_from_json(json_t *j, struct oci_desc *d)
 {
 	const char *digest = json_string_value(json_object_get(j, "digest"));
 	const char *mt = json_string_value(json_object_get(j, "mediaType"));
 	json_t *size = json_object_get(j, "size");
 
-	if (!reg_digest_valid(digest) || !json_is_integer(size))
+	if (!oci_digest_valid(digest) || !json_is_integer(size))
 		return -1;
 	snprintf(d->digest, sizeof(d->digest), "%s", digest);
 	d->size = json_integer_value(size);
-	d->media_type = xstrdup(mt ? mt : REG_MT_OCI_MANIFEST);
-	return 0;
-}
-
-/* The store's entries named name (several when it holds several platforms under it). */
-static int store_entries(struct store *store, const char *name, struct entry **out, size_t *n_out,
-			 struct uk_err *err)
-{
-	_cleanup_free_ char *path = xasprintf("%s/index.json", store_dir(store));
-	_cleanup_free_ char *text = NULL;
-	struct entry *es = NULL;
-	size_t n = 0, alloc = 0, i;
-	json_t *m;
-
-	if (fs_read_file(path, INDEX_JSON_MAX, &text, NULL, err) < 0)
-		return -1;
-	json_t *root = json_loads(text, 0, NULL);
-	json_array_foreach(json_object_get(root, "manifests"), i, m)
-	{
-		const char *n_ = json_string_value(
-			json_object_get(json_object_get(m, "annotations"), REF_NAME_KEY));
-		if (!n_ || strcmp(n_, name) != 0)
-			continue;
-		XGROW(es, alloc, n + 1);
-		memset(&es[n], 0, sizeof(es[n]));
-		if (desc_from_json(m, &es[n].desc) < 0) {
-			json_decref(root);
-			entries_free(es, n);
-			return uk_err_setc(err, UK_ERR_CORRUPT, "'%s': entry for '%s' is invalid",
-					   path, name);
-		}
-		es[n].platform = json_incref(json_object_get(m, "platform"));
-		n++;
-	}
-	json_decref(root);
-	if (n == 0)
-		return uk_err_setc(err, UK_ERR_NOT_FOUND, "'%s' is not in the store", name);
-	*out = es;
-	*n_out = n;
+	d->media_type = xstrdup(mt ? mt : OCI_MT_MANIFEST);
 	return 0;
 }
 
@@ -412,7 +354,7 @@ static int put_manifest(struct push *p, const char *reference, const char *media
 	if (reg_client_do(p->client, &req, &resp, err) < 0 ||
 	    expect_status(p, &resp, 201, step, err) < 0)
 		goto out;
-	if (resp.digest && reg_digest_valid(resp.digest) && strcmp(resp.digest, digest) != 0) {
+	if (resp.digest && oci_digest_valid(resp.digest) && strcmp(resp.digest, digest) != 0) {
 		uk_err_setc(err, UK_ERR_CORRUPT,
 			    "registry '%s' repository '%s': %s: the registry stored %s, not %s",
 			    p->dest.domain, p->dest.path, step, resp.digest, digest);
@@ -447,7 +389,7 @@ static int read_doc(struct push *p, const struct oci_desc *d, char **body, size_
 
 /* Pushes an image manifest's blobs, then the manifest (by digest, or under reference). */
 static int push_manifest(struct push *p, const struct oci_desc *d, const char *reference,
-			 json_t **config_out, struct uk_err *err)
+			 struct uk_err *err)
 {
 	_cleanup_free_ char *body = NULL, *mt = NULL;
 	struct oci_desc *blobs = NULL;
@@ -468,14 +410,6 @@ static int push_manifest(struct push *p, const struct oci_desc *d, const char *r
 	for (size_t i = 0; i < n; i++) {
 		if (push_blob(p, &blobs[i], err) < 0)
 			goto out;
-	}
-	if (config_out) {
-		_cleanup_free_ char *cfg = NULL;
-		size_t clen;
-		if (store_blob_read_all(p->store, blobs[0].digest, CONFIG_MAX, &cfg, &clen, err) <
-		    0)
-			goto out;
-		*config_out = json_loadb(cfg, clen, 0, NULL);
 	}
 	rc = put_manifest(p, reference ? reference : d->digest, mt, body, len, d->digest, err);
 out:
@@ -504,20 +438,6 @@ static int put_new_index(struct push *p, json_t *index, struct uk_err *err)
 			    strlen(body), digest, err);
 }
 
-static json_t *platform_from_config(json_t *config)
-{
-	const char *os = json_string_value(json_object_get(config, "os"));
-	const char *arch = json_string_value(json_object_get(config, "architecture"));
-	const char *variant = json_string_value(json_object_get(config, "variant"));
-
-	if (!os || !arch)
-		return NULL;
-	json_t *pl = json_pack("{s:s, s:s}", "architecture", arch, "os", os);
-	if (variant && *variant)
-		json_object_set_new(pl, "variant", json_string(variant));
-	return pl;
-}
-
 /* An index the store holds: its manifests that are in the store go up, then the index. */
 static int push_index(struct push *p, const struct oci_desc *d, struct uk_err *err)
 {
@@ -538,7 +458,7 @@ static int push_index(struct push *p, const struct oci_desc *d, struct uk_err *e
 			goto out;
 		}
 		bool have = store_blob_exists(p->store, child.digest);
-		int r = have ? push_manifest(p, &child, NULL, NULL, err) : 0;
+		int r = have ? push_manifest(p, &child, NULL, err) : 0;
 		free(child.media_type);
 		if (r < 0)
 			goto out;
@@ -565,86 +485,60 @@ out:
 	return rc;
 }
 
-static int push_entries(struct push *p, struct entry *es, size_t n, struct uk_err *err)
+/* The name's manifest, or its index with the manifests of it that the store holds. */
+static int push_top(struct push *p, const struct oci_desc *d, struct uk_err *err)
 {
-	if (n == 1) {
-		_cleanup_free_ char *body = NULL, *mt = NULL;
-		json_t *doc = NULL;
-		enum reg_kind kind;
-		size_t len;
-		if (read_doc(p, &es[0].desc, &body, &len, &doc, &kind, &mt, err) < 0)
-			return -1;
-		json_decref(doc);
-		if (kind == REG_KIND_INDEX)
-			return push_index(p, &es[0].desc, err);
-		return push_manifest(p, &es[0].desc, dest_reference(p), NULL, err);
-	}
-	/* Several platforms under one name: their manifests, then an index of them. */
-	json_t *list = json_array();
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		json_t *config = NULL;
-		rc = push_manifest(p, &es[i].desc, NULL, &config, err);
-		if (rc < 0)
-			break;
-		json_t *pl =
-			es[i].platform ? json_incref(es[i].platform) : platform_from_config(config);
-		json_decref(config);
-		json_t *m =
-			json_pack("{s:s, s:s, s:I}", "mediaType", es[i].desc.media_type, "digest",
-				  es[i].desc.digest, "size", (json_int_t)es[i].desc.size);
-		if (pl)
-			json_object_set_new(m, "platform", pl);
-		json_array_append_new(list, m);
-	}
-	if (rc == 0) {
-		json_t *index = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType",
-					  REG_MT_OCI_INDEX, "manifests", json_incref(list));
-		rc = put_new_index(p, index, err);
-		json_decref(index);
-	}
-	json_decref(list);
-	return rc;
+	_cleanup_free_ char *body = NULL, *mt = NULL;
+	json_t *doc = NULL;
+	enum reg_kind kind;
+	size_t len;
+
+	if (read_doc(p, d, &body, &len, &doc, &kind, &mt, err) < 0)
+		return -1;
+	json_decref(doc);
+	if (kind == REG_KIND_INDEX)
+		return push_index(p, d, err);
+	return push_manifest(p, d, dest_reference(p), err);
 }
 
-static int64_t entries_total(struct push *p, struct entry *es, size_t n)
+/* The bytes of the blobs under d that the store holds (what the progress counts to). */
+static int64_t blobs_total(struct push *p, const struct oci_desc *d)
 {
+	_cleanup_free_ char *body = NULL, *mt = NULL;
+	struct uk_err err = { 0 };
+	json_t *doc = NULL;
+	enum reg_kind kind;
 	int64_t total = 0;
+	size_t len;
 
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *body = NULL, *mt = NULL;
-		struct uk_err err = { 0 };
-		json_t *doc = NULL;
-		enum reg_kind kind;
-		size_t len;
-		if (read_doc(p, &es[i].desc, &body, &len, &doc, &kind, &mt, &err) < 0) {
-			uk_err_release(&err);
-			continue;
-		}
-		if (kind == REG_KIND_MANIFEST) {
-			struct oci_desc *blobs;
-			size_t nb;
-			if (reg_manifest_blobs(doc, &blobs, &nb, &err) == 0) {
-				for (size_t k = 0; k < nb; k++)
-					total += blobs[k].size;
-				reg_descs_free(blobs, nb);
-			}
-			uk_err_release(&err);
-		} else {
-			size_t k;
-			json_t *m;
-			json_array_foreach(json_object_get(doc, "manifests"), k, m)
-			{
-				struct entry child = { 0 };
-				if (desc_from_json(m, &child.desc) == 0 &&
-				    store_blob_exists(p->store, child.desc.digest) &&
-				    strcmp(child.desc.digest, es[i].desc.digest) != 0)
-					total += entries_total(p, &child, 1);
-				free(child.desc.media_type);
-			}
-		}
-		json_decref(doc);
+	if (read_doc(p, d, &body, &len, &doc, &kind, &mt, &err) < 0) {
+		uk_err_release(&err);
+		return 0;
 	}
+	if (kind == REG_KIND_MANIFEST) {
+		struct oci_desc *blobs;
+		size_t n;
+		if (reg_manifest_blobs(doc, &blobs, &n, &err) == 0) {
+			for (size_t k = 0; k < n; k++)
+				total += blobs[k].size;
+			reg_descs_free(blobs, n);
+		}
+		uk_err_release(&err);
+	} else {
+		size_t k;
+		json_t *m;
+		json_array_foreach(json_object_get(doc, "manifests"), k, m)
+		{
+			struct oci_desc child = { 0 };
+			/* one level: an index inside an index is refused when pushed */
+			if (desc_from_json(m, &child) == 0 &&
+			    oci_media_kind(child.media_type) == OCI_MEDIA_MANIFEST &&
+			    store_blob_exists(p->store, child.digest))
+				total += blobs_total(p, &child);
+			free(child.media_type);
+		}
+	}
+	json_decref(doc);
 	return total;
 }
 
@@ -652,15 +546,9 @@ int registry_push(struct store *store, const char *ref, const char *remote,
 		  const struct registry_opts *opts, struct uk_err *err)
 {
 	struct push p = { .store = store, .opts = opts };
-	struct oci_ref src = { 0 };
-	_cleanup_free_ char *name = NULL;
-	struct entry *es = NULL;
-	size_t n = 0;
+	struct oci_desc top = { 0 };
 	int rc = -1;
 
-	if (oci_ref_parse(&src, ref, err) < 0)
-		goto out;
-	name = oci_ref_string(&src);
 	if (oci_ref_parse(&p.dest, remote ? remote : ref, err) < 0)
 		goto out;
 	if (!p.dest.tag && !p.dest.digest) {
@@ -669,16 +557,16 @@ int registry_push(struct store *store, const char *ref, const char *remote,
 	}
 	p.dest_name = oci_ref_string(&p.dest);
 	p.scope = xasprintf("repository:%s:pull,push", p.dest.path);
-	if (store_entries(store, name, &es, &n, err) < 0)
+	if (store_lookup(store, ref, &top, NULL, err) < 0)
 		goto out;
 	if (reg_client_new(&p.client, p.dest.domain, opts, err) < 0)
 		goto out;
-	p.total_size = entries_total(&p, es, n);
+	p.total_size = blobs_total(&p, &top);
 	struct registry_event start = { .kind = REGISTRY_EV_START,
 					.ref = p.dest_name,
 					.total_size = p.total_size };
 	reg_emit(opts, &start);
-	if (push_entries(&p, es, n, err) < 0)
+	if (push_top(&p, &top, err) < 0)
 		goto out;
 	struct registry_event fin = { .kind = REGISTRY_EV_FINISH,
 				      .ref = p.dest_name,
@@ -690,8 +578,7 @@ int registry_push(struct store *store, const char *ref, const char *remote,
 out:
 	if (rc < 0)
 		uk_err_wrap(err, "push '%s'", remote ? remote : ref);
-	entries_free(es, n);
-	oci_ref_release(&src);
+	oci_desc_release(&top);
 	oci_ref_release(&p.dest);
 	free(p.dest_name);
 	free(p.scope);

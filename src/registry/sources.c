@@ -34,7 +34,7 @@ void reg_sources_add(struct store *store, const char *digest, const char *regist
 	_cleanup_close_ int fd = -1;
 	struct uk_err err = { 0 };
 
-	if (!reg_digest_valid(digest) || !line_field_ok(registry) || !line_field_ok(repo))
+	if (!oci_digest_valid(digest) || !line_field_ok(registry) || !line_field_ok(repo))
 		return;
 	path = sources_path(store, digest);
 	line = xasprintf("%s\t%s\n", registry, repo);
@@ -69,7 +69,7 @@ char *reg_sources_find(struct store *store, const char *digest, const char *regi
 	struct uk_err err = { 0 };
 	char *found = NULL;
 
-	if (!reg_digest_valid(digest))
+	if (!oci_digest_valid(digest))
 		return NULL;
 	path = sources_path(store, digest);
 	if (fs_read_file(path, SOURCES_MAX, &text, NULL, &err) < 0) {

@@ -112,7 +112,7 @@ test_expect_success 'an index with one platform pulled goes up as an index of th
 
 test_expect_success 'a name that is not in the store is an error' '
 	test_must_fail unikit cache push -q $P/none/such:1 2>err &&
-	grep -q "push .$P/none/such:1.: .$P/none/such:1. is not in the store" err
+	grep -q "push .$P/none/such:1.: image .$P/none/such:1. is not in the store" err
 '
 
 test_expect_success 'the top-level push command is the same' '
