@@ -306,7 +306,7 @@ static const struct option pull_options[] = {
 };
 
 static const char pull_usage[] =
-	"usage: unikit cache pull [options] REF...\n"
+	"usage: unikit cache pull [-cache DIR] [options] REF...\n"
 	"\n"
 	"Pull images from their registries into the local store, named by their\n"
 	"normalised reference. Blobs already in the store are not fetched again; a\n"

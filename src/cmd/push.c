@@ -23,8 +23,8 @@ static const struct option push_options[] = {
 };
 
 static const char push_usage[] =
-	"usage: unikit cache push [options] REF [REMOTE]\n"
-	"       unikit push [options] REF [REMOTE]\n"
+	"usage: unikit cache push [-cache DIR] [options] REF [REMOTE]\n"
+	"       unikit push [-cache DIR] [options] REF [REMOTE]\n"
 	"\n"
 	"Push the image the store names REF to its registry, or to REMOTE. Blobs the\n"
 	"registry has are skipped, blobs another repository of that registry holds are\n"

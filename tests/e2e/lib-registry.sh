@@ -4,13 +4,14 @@
 # 127.0.0.1, started by the test script (outside test bodies, so the
 # variables they set stay) and stopped when it exits.
 #
-#   registry_start NAME [--tls] [--htpasswd USER:PASS] [--token TOKEN_PORT]
+#   registry_start NAME [--tls [--client-certs]] [--htpasswd USER:PASS] [--token TOKEN_PORT]
 #                                 sets REG_PORT; NAME's data is $TRASH/NAME/
 #   registry_stop NAME
 #   token_server_start [ARGS]     sets TOKEN_PORT (users, refresh tokens: see token-server.py)
 #   proxy_start MODE UPSTREAM [--times N] [--match S]
 #                                 sets PROXY_PORT and PROXY_LOG
-#   make_ca DIR                   DIR/ca.crt, DIR/server.crt, DIR/server.key for 127.0.0.1
+#   make_ca DIR                   DIR/ca.crt, DIR/server.crt, DIR/server.key for 127.0.0.1,
+#                                 DIR/client.cert, DIR/client.key (a client certificate)
 #   fixture_image LAYOUT TAG ARGS...   an OCI layout made by tests/fixtures/oci-image.py
 #   skopeo_push LAYOUT TAG HOST:PORT/REPO:TAG   copies into a plain-HTTP registry
 
@@ -49,14 +50,20 @@ make_ca() {
 	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$dir/ext.cnf"
 	openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
 		-CAcreateserial -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.crt" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=unikit-client \
+		-keyout "$dir/client.key" -out "$dir/client.csr" 2>/dev/null
+	printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' >"$dir/client.cnf"
+	openssl x509 -req -in "$dir/client.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+		-CAcreateserial -days 2 -extfile "$dir/client.cnf" -out "$dir/client.cert" 2>/dev/null
 }
 
 registry_start() {
-	local name=$1 tls=false htpasswd="" token=""
+	local name=$1 tls=false clientcas=false htpasswd="" token=""
 	shift
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--tls) tls=true ;;
+		--client-certs) clientcas=true ;;
 		--htpasswd) htpasswd=$2; shift ;;
 		--token) token=$2; shift ;;
 		esac
@@ -74,7 +81,10 @@ registry_start() {
 		echo "  secret: unikit-test"
 		if $tls; then
 			make_ca "$dir/tls"
-			echo "  tls: {certificate: $dir/tls/server.crt, key: $dir/tls/server.key}"
+			echo "  tls:"
+			echo "    certificate: $dir/tls/server.crt"
+			echo "    key: $dir/tls/server.key"
+			$clientcas && echo "    clientcas: [$dir/tls/ca.crt]"
 		fi
 		if [ -n "$htpasswd" ]; then
 			htpasswd -Bbn "${htpasswd%%:*}" "${htpasswd#*:}" >"$dir/htpasswd"

@@ -9,12 +9,18 @@
 registry_start tls --tls
 TLS_PORT=$REG_PORT
 CA="$TRASH/tls/tls/ca.crt"
+registry_start mtls --tls --client-certs
+MTLS_PORT=$REG_PORT
+MTLS="$TRASH/mtls/tls"
 registry_start plain
 PLAIN_PORT=$REG_PORT
 fixture_image "$TRASH/lay" img --layers 2
 skopeo copy -q --dest-tls-verify=false oci:"$TRASH/lay":img docker://127.0.0.1:$TLS_PORT/secure/img:1
 skopeo copy -q --dest-tls-verify=false oci:"$TRASH/lay":img docker://127.0.0.1:$TLS_PORT/mirrored/img:1
 skopeo_push "$TRASH/lay" img "127.0.0.1:$PLAIN_PORT/library/plain:1"
+mkdir -p "$TRASH/skopeo-certs"
+cp "$MTLS/ca.crt" "$MTLS/client.cert" "$MTLS/client.key" "$TRASH/skopeo-certs/"
+skopeo copy -q --dest-cert-dir "$TRASH/skopeo-certs" oci:"$TRASH/lay":img docker://127.0.0.1:$MTLS_PORT/mtls/img:1
 WANT=$(store_digest_in "$TRASH/lay/index.json" img)
 
 test_expect_success 'an unknown CA is refused, with no fallback to plain HTTP' '
@@ -55,6 +61,25 @@ test_expect_success 'UNIKIT_INSECURE_REGISTRIES does the same' '
 	UNIKIT_INSECURE_REGISTRIES="other:1,127.0.0.1:$TLS_PORT" \
 		unikit cache pull -q 127.0.0.1:$TLS_PORT/secure/img:1 &&
 	test "$(store_digest 127.0.0.1:$TLS_PORT/secure/img:1)" = "$WANT"
+'
+
+test_expect_success 'a registry that wants a client certificate refuses a client without one' '
+	mkdir -p "$UNIKIT_CERTS_D/127.0.0.1:$MTLS_PORT" &&
+	cp "$MTLS/ca.crt" "$UNIKIT_CERTS_D/127.0.0.1:$MTLS_PORT/ca.crt" &&
+	test_must_fail unikit cache pull -q 127.0.0.1:$MTLS_PORT/mtls/img:1 2>err &&
+	grep -q "registry .127.0.0.1:$MTLS_PORT." err
+'
+
+test_expect_success 'certs.d/HOST:PORT/client.cert and client.key authenticate the client' '
+	cp "$MTLS/client.cert" "$MTLS/client.key" "$UNIKIT_CERTS_D/127.0.0.1:$MTLS_PORT/" &&
+	unikit cache pull -q 127.0.0.1:$MTLS_PORT/mtls/img:1 &&
+	test "$(store_digest 127.0.0.1:$MTLS_PORT/mtls/img:1)" = "$WANT"
+'
+
+test_expect_success 'a client certificate without its key is an error' '
+	rm "$UNIKIT_CERTS_D/127.0.0.1:$MTLS_PORT/client.key" &&
+	test_must_fail unikit cache pull -q 127.0.0.1:$MTLS_PORT/mtls/img:1 2>err &&
+	grep -q "client certificate .*client.cert. has no key" err
 '
 
 test_expect_success '-mirror docker.io=https://... pulls Docker Hub names from the mirror' '
