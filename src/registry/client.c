@@ -151,7 +151,6 @@ void reg_resp_init(struct reg_resp *r, size_t max_body)
 	strbuf_init(&r->body, 0);
 	r->max_body = max_body;
 	r->retry_after = -1;
-	r->content_length = -1;
 }
 
 static void resp_clear_headers(struct reg_resp *r)
@@ -159,15 +158,12 @@ static void resp_clear_headers(struct reg_resp *r)
 	free(r->content_type);
 	free(r->location);
 	free(r->digest);
-	free(r->range);
 	free(r->challenge);
 	free(r->content_range);
 	free(r->failure);
 	r->failure = NULL;
-	r->content_type = r->location = r->digest = r->range = r->challenge = r->content_range =
-		NULL;
+	r->content_type = r->location = r->digest = r->challenge = r->content_range = NULL;
 	r->retry_after = -1;
-	r->content_length = -1;
 }
 
 void reg_resp_reset(struct reg_resp *r)
@@ -218,18 +214,11 @@ size_t reg_resp_header_cb(char *buf, size_t size, size_t n, void *ctx)
 		set_header(&r->location, v, vlen);
 	else if (IS("docker-content-digest"))
 		set_header(&r->digest, v, vlen);
-	else if (IS("range"))
-		set_header(&r->range, v, vlen);
 	else if (IS("www-authenticate") && !r->challenge)
 		set_header(&r->challenge, v, vlen);
 	else if (IS("content-range"))
 		set_header(&r->content_range, v, vlen);
-	else if (IS("content-length")) {
-		_cleanup_free_ char *s = xstrndup(v, vlen);
-		char *end;
-		long long cl = strtoll(s, &end, 10);
-		r->content_length = *s && !*end && cl >= 0 ? cl : -1;
-	} else if (IS("retry-after")) {
+	else if (IS("retry-after")) {
 		_cleanup_free_ char *s = xstrndup(v, vlen);
 		char *end;
 		long long secs = strtoll(s, &end, 10);
@@ -483,16 +472,6 @@ void reg_client_free(struct reg_client *c)
 	free(c->realm);
 	free(c->service);
 	free(c);
-}
-
-const char *reg_client_registry(const struct reg_client *c)
-{
-	return c->registry;
-}
-
-const struct registry_opts *reg_client_opts(const struct reg_client *c)
-{
-	return c->opts;
 }
 
 char *reg_client_url(struct reg_client *c, const char *path_or_url)

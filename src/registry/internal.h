@@ -94,12 +94,10 @@ struct reg_resp {
 	struct strbuf body;
 	char *content_type;
 	char *location;
-	char *digest; /* Docker-Content-Digest */
-	char *range;
+	char *digest;	 /* Docker-Content-Digest */
 	char *challenge; /* WWW-Authenticate */
 	char *content_range;
 	int64_t retry_after; /* seconds; -1: none */
-	int64_t content_length;
 	size_t max_body;
 	bool too_big;
 	/* A streamed upload cut by a transient failure returns status 0 and says why here. */
@@ -135,8 +133,6 @@ struct reg_req {
 int reg_client_new(struct reg_client **out, const char *registry, const struct registry_opts *opts,
 		   struct uk_err *err);
 void reg_client_free(struct reg_client *c);
-const char *reg_client_registry(const struct reg_client *c);
-const struct registry_opts *reg_client_opts(const struct reg_client *c);
 
 /*
  * Performs a request: authenticates (basic, or a bearer token for req->scope,
