@@ -181,6 +181,29 @@ void reg_emit(const struct registry_opts *opts, const struct registry_event *ev)
 /* "HTTP 503", "connection dropped: ..." for progress and errors; caller frees. */
 char *reg_failure_string(CURLcode cc, const char *curl_msg, long status);
 
+/* ---- partial.c ---- */
+
+/* A kept partial download of one blob (STORE/registry-partial/HEX), locked while open. */
+struct reg_partial {
+	int fd; /* -1: none kept */
+	char *path;
+};
+
+void reg_partial_init(struct reg_partial *pt);
+/*
+ * Opens the partial of d for this process. When it holds bytes, they are fed
+ * to a new store writer (*w) and their count returned; 0 otherwise. Never
+ * fails: without a usable partial the download keeps none (pt->fd == -1).
+ */
+int64_t reg_partial_open(struct reg_partial *pt, struct store *store, const struct oci_desc *d,
+			 struct store_writer **w);
+void reg_partial_append(struct reg_partial *pt, const void *data, size_t len);
+void reg_partial_truncate(struct reg_partial *pt);
+/* The blob is stored, or its bytes proved wrong: the partial goes. */
+void reg_partial_remove(struct reg_partial *pt);
+/* Keeps the partial for a later pull. */
+void reg_partial_close(struct reg_partial *pt);
+
 /* ---- sources.c ---- */
 
 /* Records that digest is in repository repo ("host/path") of a registry. */

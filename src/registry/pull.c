@@ -141,12 +141,13 @@ struct xfer {
 	CURL *easy;
 	struct curl_slist *headers;
 	struct store_writer *w;
+	struct reg_partial partial;
 	int64_t got; /* bytes in the writer */
 	long status; /* of the response being received; 0 before its body */
 	struct reg_resp resp;
 	struct reg_retry retry;
 	double not_before;
-	bool active, done, reauthed;
+	bool active, done, reauthed, started;
 	bool overflow;
 	struct uk_err werr; /* set in the write callback */
 	char errbuf[CURL_ERROR_SIZE];
@@ -168,6 +169,7 @@ static void xfer_drop_data(struct xfer *x)
 {
 	store_writer_free(x->w);
 	x->w = NULL;
+	reg_partial_truncate(&x->partial);
 	x->p->total_done -= x->got;
 	x->got = 0;
 }
@@ -214,6 +216,7 @@ static size_t xfer_write_cb(char *data, size_t size, size_t n, void *ctx)
 	}
 	if (store_writer_write(x->w, data, len, &x->werr) < 0)
 		return 0;
+	reg_partial_append(&x->partial, data, len);
 	x->got += (int64_t)len;
 	x->p->total_done += (int64_t)len;
 	emit_progress(x, REGISTRY_EV_PROGRESS);
@@ -253,8 +256,30 @@ static int xfer_start(struct xfer *x, CURLM *multi, struct uk_err *err)
 	if (curl_multi_add_handle(multi, x->easy) != CURLM_OK)
 		return uk_err_set(err, "cannot add a transfer to libcurl");
 	x->active = true;
-	if (x->got == 0)
+	if (!x->started)
 		emit_progress(x, REGISTRY_EV_BLOB);
+	x->started = true;
+	return 0;
+}
+
+/* Every byte is in the writer: the digest decides whether the blob is stored. */
+static int xfer_commit(struct xfer *x, struct uk_err *err)
+{
+	char digest[OCI_DIGEST_MAX];
+	int64_t size;
+
+	if (!x->w && store_writer_new(x->p->store, &x->w, err) < 0)
+		return -1; /* an empty blob: no byte was written */
+	int rc = store_writer_commit(x->w, x->desc->digest, digest, &size, err);
+	store_writer_free(x->w);
+	x->w = NULL;
+	/* Stored, or proved wrong: either way its partial has served. */
+	reg_partial_remove(&x->partial);
+	if (rc < 0)
+		return uk_err_wrap(err, "registry '%s' repository '%s': get blob %s",
+				   x->p->ref.domain, x->p->ref.path, x->desc->digest);
+	x->done = true;
+	emit_progress(x, REGISTRY_EV_DONE);
 	return 0;
 }
 
@@ -285,21 +310,8 @@ static int xfer_finish(struct xfer *x, CURLcode cc, struct uk_err *err)
 	 */
 	bool complete = (status == 200 || status == 206) && x->got == x->desc->size &&
 			(cc == CURLE_OK || cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR);
-	if (complete) {
-		char digest[OCI_DIGEST_MAX];
-		int64_t size;
-		if (!x->w && store_writer_new(p->store, &x->w, err) < 0)
-			return -1; /* an empty blob: no write callback ran */
-		int rc = store_writer_commit(x->w, x->desc->digest, digest, &size, err);
-		store_writer_free(x->w);
-		x->w = NULL;
-		if (rc < 0)
-			return uk_err_wrap(err, "registry '%s' repository '%s': %s", registry,
-					   p->ref.path, step);
-		x->done = true;
-		emit_progress(x, REGISTRY_EV_DONE);
-		return 0;
-	}
+	if (complete)
+		return xfer_commit(x, err);
 	if (cc == CURLE_OK && status == 401 && !x->reauthed && x->resp.challenge) {
 		x->reauthed = true;
 		int r = reg_client_reauth(p->client, p->scope, x->resp.challenge, err);
@@ -359,6 +371,13 @@ static int fetch_blobs(struct pull *p, const struct oci_desc *blobs, size_t n, s
 		xs[i].desc = &blobs[i];
 		reg_resp_init(&xs[i].resp, ERROR_BODY_MAX);
 		reg_retry_init(&xs[i].retry);
+		/* What an earlier pull of this blob left: only the rest is asked for. */
+		xs[i].got = reg_partial_open(&xs[i].partial, p->store, &blobs[i], &xs[i].w);
+		p->total_done += xs[i].got;
+		if (rc == 0 && xs[i].got == blobs[i].size) {
+			rc = xfer_commit(&xs[i], err);
+			n_done += rc == 0;
+		}
 	}
 	while (rc == 0 && n_done < n) {
 		double now = reg_now(), next = now + 1.0;
@@ -412,6 +431,7 @@ static int fetch_blobs(struct pull *p, const struct oci_desc *blobs, size_t n, s
 		}
 		/* An unfinished blob is dropped: nothing partial becomes visible. */
 		store_writer_free(x->w);
+		reg_partial_close(&x->partial);
 		curl_slist_free_all(x->headers);
 		reg_resp_release(&x->resp);
 		uk_err_release(&x->werr);

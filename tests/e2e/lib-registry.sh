@@ -168,11 +168,13 @@ store_digest_in() {
 		'.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' "$1"
 }
 
-# Fails when any temporary or partial file is left in the store.
+# Fails when any temporary file is left in the store, or a blob that does not
+# match its name. (Partial downloads kept in registry-partial/ are not blobs.)
 store_is_clean() {
 	local left
 	left=$(find "$UNIKIT_CACHE" -type f ! -path '*/blobs/sha256/*' ! -name index.json \
-		! -name oci-layout ! -path '*/registry-sources/*' ! -name '.*lock' | head -n 5)
+		! -name oci-layout ! -path '*/registry-sources/*' ! -path '*/registry-partial/*' \
+		! -name '.*lock' | head -n 5)
 	if [ -n "$left" ]; then
 		echo "left in the store: $left" >&2
 		return 1

@@ -27,13 +27,14 @@ pull_ok() {
 	rm -rf "$UNIKIT_CACHE" &&
 	unikit cache pull 127.0.0.1:$1/f/img:1 2>err &&
 	test "$(store_digest 127.0.0.1:$1/f/img:1)" = "$WANT" &&
-	store_is_clean
+	store_is_clean &&
+	test "$(find "$UNIKIT_CACHE/registry-partial" -type f | wc -l)" = 0
 }
 
 test_expect_success 'a connection dropped mid-blob goes on with a Range request' '
 	pull_ok $PORT_drop &&
 	test "$(grep -c " 200 drop\$" "$LOG_drop")" = 2 &&
-	test "$(grep -c "GET /v2/f/img/blobs/sha256:.* 206\$" "$LOG_drop")" = 2 &&
+	test "$(grep -c "GET /v2/f/img/blobs/sha256:.* 206 range=bytes=[0-9]*-\$" "$LOG_drop")" = 2 &&
 	grep -q "^retrying: get blob sha256:" err
 '
 
@@ -69,7 +70,7 @@ test_expect_success 'a Content-Length larger than the body: the digest decides' 
 
 test_expect_success 'a Content-Length smaller than the blob: the rest comes by Range' '
 	pull_ok $PORT_short_length &&
-	grep -q " 206\$" "$LOG_short_length" &&
+	grep -q " 206 range=bytes=[0-9]*-\$" "$LOG_short_length" &&
 	grep -q "short body" err
 '
 
@@ -92,22 +93,46 @@ test_expect_success 'retries are bounded in time: a Retry-After past the budget 
 	grep -q "get manifest .1.: HTTP 429 TOOMANYREQUESTS" err
 '
 
-test_expect_success 'an interrupted pull leaves no partial blob; the next one completes' '
+test_expect_success 'an interrupted pull leaves no partial blob in the store' '
 	rm -rf "$UNIKIT_CACHE" &&
 	{ "$UNIKIT" cache pull -q 127.0.0.1:$PORT_slow/f/img:1 2>/dev/null & pid=$!; } &&
 	for i in $(seq 1 50); do
 		grep -q "GET /v2/f/img/blobs/" "$LOG_slow" && break
 		sleep 0.1
 	done &&
-	sleep 0.3 &&
+	sleep 0.4 &&
 	kill -INT $pid && { wait $pid || true; } &&
 	for l in $(jq -r ".layers[].digest" "$TRASH/lay/blobs/sha256/${WANT#sha256:}"); do
 		test_must_fail test -e "$UNIKIT_CACHE/blobs/sha256/${l#sha256:}"
 	done &&
 	store_is_clean &&
+	test "$(jq ".manifests | length" "$UNIKIT_CACHE/index.json")" = 0
+'
+
+test_expect_success 'a killed pull keeps its partial downloads; the next one asks for the rest' '
 	{ "$UNIKIT" cache pull -q 127.0.0.1:$PORT_slow/f/img:1 2>/dev/null & pid=$!; } &&
-	sleep 0.6 && kill -KILL $pid && { wait $pid || true; } &&
-	pull_ok $PORT_slow
+	sleep 0.5 && kill -KILL $pid && { wait $pid || true; } &&
+	ls -s "$UNIKIT_CACHE/registry-partial" >partials &&
+	test "$(find "$UNIKIT_CACHE/registry-partial" -type f -size +0 | wc -l)" -ge 1 &&
+	: >"$LOG_slow" &&
+	unikit cache pull -q 127.0.0.1:$PORT_slow/f/img:1 &&
+	test "$(store_digest 127.0.0.1:$PORT_slow/f/img:1)" = "$WANT" &&
+	store_is_clean &&
+	grep -q "GET /v2/f/img/blobs/sha256:[0-9a-f]* 206 slow range=bytes=[1-9][0-9]*-\$" "$LOG_slow" &&
+	test_must_fail grep -q "206 slow range=bytes=0-" "$LOG_slow" &&
+	test "$(find "$UNIKIT_CACHE/registry-partial" -type f | wc -l)" = 0
+'
+
+test_expect_success 'a partial whose bytes are wrong is refused by the digest, then removed' '
+	rm -rf "$UNIKIT_CACHE" &&
+	unikit cache ls >/dev/null &&
+	l=$(jq -r ".layers[0].digest" "$TRASH/lay/blobs/sha256/${WANT#sha256:}") &&
+	mkdir -p "$UNIKIT_CACHE/registry-partial" &&
+	head -c 1000 /dev/zero >"$UNIKIT_CACHE/registry-partial/${l#sha256:}" &&
+	test_must_fail unikit cache pull -q 127.0.0.1:$PORT/f/img:1 2>err &&
+	grep -q "get blob $l: blob $l: content does not match its digest" err &&
+	test_must_fail test -e "$UNIKIT_CACHE/registry-partial/${l#sha256:}" &&
+	pull_ok $PORT
 '
 
 test_done
