@@ -2,9 +2,11 @@
 /* Unit tests for src/registry: credentials, challenges, manifests, retries, headers. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "registry/internal.h"
 #include "unit.h"
+#include "util/fs.h"
 
 static void test_base64(void **state)
 {
@@ -327,6 +329,64 @@ static void test_headers(void **state)
 	reg_resp_release(&r);
 }
 
+/* An image in a fresh store, named ref: a config, one layer, a manifest. */
+static void put_image(struct store *store, const char *ref, const char *arch)
+{
+	struct uk_err err = { 0 };
+	char cfg_d[OCI_DIGEST_MAX], layer_d[OCI_DIGEST_MAX], man_d[OCI_DIGEST_MAX];
+	char *cfg = xasprintf("{\"architecture\":\"%s\",\"os\":\"linux\",\"rootfs\":"
+			      "{\"type\":\"layers\",\"diff_ids\":[]}}",
+			      arch);
+	static const char layer[] = "not really a tar, the store does not look";
+
+	assert_int_equal(store_blob_put(store, cfg, strlen(cfg), cfg_d, &err), 0);
+	assert_int_equal(store_blob_put(store, layer, sizeof(layer) - 1, layer_d, &err), 0);
+	char *man = xasprintf("{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":"
+			      "\"%s\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":"
+			      "\"%s\",\"digest\":\"%s\",\"size\":%zu}]}",
+			      OCI_MT_MANIFEST, OCI_MT_CONFIG, cfg_d, strlen(cfg), OCI_MT_LAYER_GZIP,
+			      layer_d, sizeof(layer) - 1);
+	assert_int_equal(store_blob_put(store, man, strlen(man), man_d, &err), 0);
+	struct oci_desc d = { .media_type = (char *)OCI_MT_MANIFEST, .size = (int64_t)strlen(man) };
+	snprintf(d.digest, sizeof(d.digest), "%s", man_d);
+	assert_int_equal(store_tag(store, ref, &d, &err), 0);
+	free(cfg);
+	free(man);
+}
+
+static void test_pull_missing(void **state)
+{
+	char dir[] = "/tmp/unikit-test-registry.XXXXXX";
+	struct uk_err err = { 0 };
+	struct store *store = NULL;
+	/* Port 1 on loopback: nothing listens, so any network use fails. */
+	static const char ref[] = "127.0.0.1:1/unit/img:1";
+
+	assert_non_null(mkdtemp(dir));
+	char *path = xasprintf("%s/store", dir);
+	assert_int_equal(store_open(&store, path, &err), 0);
+	put_image(store, ref, "amd64");
+
+	struct registry_opts opts = { .arch = "amd64" };
+	assert_int_equal(registry_pull_missing(store, ref, &opts, &err), 0);
+
+	/* Another platform is missing: the registry is asked, and is not there. */
+	opts.arch = "arm64";
+	assert_int_equal(registry_pull_missing(store, ref, &opts, &err), -1);
+	assert_non_null(strstr(err.msg, "registry '127.0.0.1:1': connect:"));
+	uk_err_release(&err);
+
+	/* A name that is not in the store: the same. */
+	opts.arch = "amd64";
+	assert_int_equal(registry_pull_missing(store, "127.0.0.1:1/unit/other:1", &opts, &err), -1);
+	assert_true(str_has_prefix(err.msg, "pull '127.0.0.1:1/unit/other:1': "));
+	uk_err_release(&err);
+
+	store_free(store);
+	assert_int_equal(fs_rm_rf(dir, &err), 0);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,7 +395,7 @@ int main(void)
 		cmocka_unit_test(test_challenge),     cmocka_unit_test(test_manifest_parse),
 		cmocka_unit_test(test_index_select),  cmocka_unit_test(test_manifest_blobs),
 		cmocka_unit_test(test_error_summary), cmocka_unit_test(test_retry),
-		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_headers),	      cmocka_unit_test(test_pull_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
