@@ -14,6 +14,13 @@
 
 #define PARALLEL_DEFAULT 4
 #define ERROR_BODY_MAX (64u << 10)
+/*
+ * libcurl hands over at most 16 KiB at a time: bytes go to disk in bigger
+ * writes, or after a quarter of a second on a slow link (so that the partial
+ * a killed pull leaves holds nearly all it had received).
+ */
+#define WRITE_BUF (1u << 20)
+#define WRITE_DELAY 0.25
 
 static const char accept_header[] =
 	"Accept: " OCI_MT_INDEX ", " OCI_MT_MANIFEST ", " DOCKER_MT_LIST ", " DOCKER_MT_MANIFEST;
@@ -142,8 +149,10 @@ struct xfer {
 	struct curl_slist *headers;
 	struct store_writer *w;
 	struct reg_partial partial;
-	int64_t got; /* bytes in the writer */
-	long status; /* of the response being received; 0 before its body */
+	struct strbuf pending; /* received, not yet written to w and the partial */
+	int64_t got;	       /* bytes received: in the writer, or pending */
+	double flushed;	       /* when pending was last written */
+	long status;	       /* of the response being received; 0 before its body */
 	struct reg_resp resp;
 	struct reg_retry retry;
 	double not_before;
@@ -165,8 +174,22 @@ static void emit_progress(struct xfer *x, enum registry_event_kind kind)
 	reg_emit(x->p->opts, &ev);
 }
 
+/* Writes the pending bytes to the store writer and the partial. */
+static int xfer_flush(struct xfer *x, struct uk_err *err)
+{
+	if (!x->pending.len)
+		return 0;
+	int r = x->w ? store_writer_write(x->w, x->pending.buf, x->pending.len, err) : 0;
+	if (r == 0)
+		reg_partial_append(&x->partial, x->pending.buf, x->pending.len);
+	strbuf_reset(&x->pending);
+	x->flushed = reg_now();
+	return r;
+}
+
 static void xfer_drop_data(struct xfer *x)
 {
+	strbuf_reset(&x->pending);
 	store_writer_free(x->w);
 	x->w = NULL;
 	reg_partial_truncate(&x->partial);
@@ -214,9 +237,10 @@ static size_t xfer_write_cb(char *data, size_t size, size_t n, void *ctx)
 		x->overflow = true;
 		return 0;
 	}
-	if (store_writer_write(x->w, data, len, &x->werr) < 0)
+	strbuf_add(&x->pending, data, len);
+	if ((x->pending.len >= WRITE_BUF || reg_now() - x->flushed > WRITE_DELAY) &&
+	    xfer_flush(x, &x->werr) < 0)
 		return 0;
-	reg_partial_append(&x->partial, data, len);
 	x->got += (int64_t)len;
 	x->p->total_done += (int64_t)len;
 	emit_progress(x, REGISTRY_EV_PROGRESS);
@@ -286,6 +310,8 @@ static int xfer_commit(struct xfer *x, struct uk_err *err)
 /* A transfer ended: done, to be tried again (x->not_before), or an error. */
 static int xfer_finish(struct xfer *x, CURLcode cc, struct uk_err *err)
 {
+	if (!x->werr.msg)
+		xfer_flush(x, &x->werr);
 	struct pull *p = x->p;
 	_cleanup_free_ char *step = xasprintf("get blob %s", x->desc->digest);
 	const char *registry = p->ref.domain;
@@ -371,6 +397,7 @@ static int fetch_blobs(struct pull *p, const struct oci_desc *blobs, size_t n, s
 		xs[i].desc = &blobs[i];
 		reg_resp_init(&xs[i].resp, ERROR_BODY_MAX);
 		reg_retry_init(&xs[i].retry);
+		strbuf_init(&xs[i].pending, 0);
 		/* What an earlier pull of this blob left: only the rest is asked for. */
 		xs[i].got = reg_partial_open(&xs[i].partial, p->store, &blobs[i], &xs[i].w);
 		p->total_done += xs[i].got;
@@ -430,6 +457,9 @@ static int fetch_blobs(struct pull *p, const struct oci_desc *blobs, size_t n, s
 			curl_easy_cleanup(x->easy);
 		}
 		/* An unfinished blob is dropped: nothing partial becomes visible. */
+		if (!x->done && x->pending.len)
+			reg_partial_append(&x->partial, x->pending.buf, x->pending.len);
+		strbuf_release(&x->pending);
 		store_writer_free(x->w);
 		reg_partial_close(&x->partial);
 		curl_slist_free_all(x->headers);

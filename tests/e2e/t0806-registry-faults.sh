@@ -111,7 +111,7 @@ test_expect_success 'an interrupted pull leaves no partial blob in the store' '
 
 test_expect_success 'a killed pull keeps its partial downloads; the next one asks for the rest' '
 	{ "$UNIKIT" cache pull -q 127.0.0.1:$PORT_slow/f/img:1 2>/dev/null & pid=$!; } &&
-	sleep 0.5 && kill -KILL $pid && { wait $pid || true; } &&
+	sleep 0.7 && kill -KILL $pid && { wait $pid || true; } &&
 	ls -s "$UNIKIT_CACHE/registry-partial" >partials &&
 	test "$(find "$UNIKIT_CACHE/registry-partial" -type f -size +0 | wc -l)" -ge 1 &&
 	: >"$LOG_slow" &&
