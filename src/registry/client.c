@@ -249,7 +249,7 @@ static size_t resp_body_cb(char *buf, size_t size, size_t n, void *ctx)
 
 /* ---- endpoint ---- */
 
-static bool host_is_loopback(const char *hostport)
+bool reg_host_is_loopback(const char *hostport)
 {
 	_cleanup_free_ char *host = NULL;
 
@@ -427,7 +427,8 @@ int reg_client_new(struct reg_client **out, const char *registry, const struct r
 		c->base = xasprintf("https://%s", host);
 	}
 	c->insecure = is_insecure(opts, registry, c->tls_host);
-	c->http_fallback = !c->explicit_scheme && (c->insecure || host_is_loopback(c->tls_host));
+	c->http_fallback =
+		!c->explicit_scheme && (c->insecure || reg_host_is_loopback(c->tls_host));
 	c->easy = curl_easy_init();
 	c->token_easy = curl_easy_init();
 	c->share = curl_share_init();

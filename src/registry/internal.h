@@ -147,6 +147,9 @@ int reg_client_do(struct reg_client *c, const struct reg_req *req, struct reg_re
 int reg_err_http(struct reg_client *c, struct uk_err *err, const char *repo, const char *step,
 		 const struct reg_resp *resp);
 
+/* localhost, 127.0.0.0/8 or ::1 (with or without a port): where plain HTTP is allowed. */
+bool reg_host_is_loopback(const char *hostport);
+
 /* Builds "BASE/v2/..." from a path, or resolves a Location against the base; caller frees. */
 char *reg_client_url(struct reg_client *c, const char *path_or_url);
 

@@ -296,6 +296,20 @@ static void test_retry(void **state)
 	unsetenv("UNIKIT_REGISTRY_RETRY_TIME");
 }
 
+static void test_loopback(void **state)
+{
+	assert_true(reg_host_is_loopback("localhost"));
+	assert_true(reg_host_is_loopback("localhost:5000"));
+	assert_true(reg_host_is_loopback("127.0.0.1:5000"));
+	assert_true(reg_host_is_loopback("127.254.3.9"));
+	assert_true(reg_host_is_loopback("[::1]:5000"));
+	assert_false(reg_host_is_loopback("128.0.0.1:5000"));
+	assert_false(reg_host_is_loopback("127.0.0.1.example.com"));
+	assert_false(reg_host_is_loopback("localhost.example.com:5000"));
+	assert_false(reg_host_is_loopback("127.0.0.256"));
+	assert_false(reg_host_is_loopback("registry.example:5000"));
+}
+
 static void feed(struct reg_resp *r, const char *line)
 {
 	char *copy = xstrdup(line);
@@ -395,7 +409,8 @@ int main(void)
 		cmocka_unit_test(test_challenge),     cmocka_unit_test(test_manifest_parse),
 		cmocka_unit_test(test_index_select),  cmocka_unit_test(test_manifest_blobs),
 		cmocka_unit_test(test_error_summary), cmocka_unit_test(test_retry),
-		cmocka_unit_test(test_headers),	      cmocka_unit_test(test_pull_missing),
+		cmocka_unit_test(test_headers),	      cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_pull_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
