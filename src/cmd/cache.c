@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/registry-cli.h"
 #include "oci/oci.h"
 
 static int cache_import(int argc, char **argv);
@@ -35,7 +36,15 @@ static int cache_export(int argc, char **argv);
 	  "        processes left")                                                   \
 	X(export, cache_export, " [-arch ARCH] -o FILE|- REF...",                     \
 	  "write images as one oci-archive (with -arch, only that platform's\n"       \
-	  "        manifest of an index)")
+	  "        manifest of an index)")                                            \
+	X(pull, cmd_cache_pull,                                                       \
+	  " [-arch ARCH] [-q] [-mirror [REGISTRY=]URL] [-insecure-registry HOST]\n"   \
+	  "        [-cert-file FILE] REF...",                                         \
+	  "pull images from their registries (docs/registry.md)")                     \
+	X(push, cmd_cache_push,                                                       \
+	  " [-q] [-insecure-registry HOST] [-cert-file FILE] [-chunk-size SIZE]\n"    \
+	  "        REF [REMOTE]",                                                     \
+	  "push an image to its registry, or to REMOTE")
 
 struct cache_sub {
 	const char *name;

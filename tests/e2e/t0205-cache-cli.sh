@@ -21,7 +21,7 @@ test_expect_success 'help lists every subcommand, and each one works' '
 	unikit cache -help >help2 &&
 	test_cmp help help2 &&
 	sed -n "/^Subcommands:/,/^$/p" help | grep -E "^  [a-z]+" | awk "{ print \$1 }" >subs &&
-	printf "%s\n" import ls rm clean export >want &&
+	printf "%s\n" import ls rm clean export pull push >want &&
 	test_cmp want subs &&
 	for s in $(cat subs); do
 		unikit cache $s -h >sub.help || exit 1
