@@ -108,4 +108,12 @@ test_expect_success 'a kernel image without its kernel tar is an error; tar: non
 	test -s k-kernel && ! test -e k-cmdline
 '
 
+test_expect_success 'a kernel image of several layers: the last kernel.tar is the one unpacked' '
+	printf "kernel:\n  image: unikit.test/kernel2:1\n" >k2.yml &&
+	unikit build -format tar k2.yml &&
+	bsdtar -tf k2.tar >names &&
+	test_grep -x "lib/modules/6.2.0-test/kernel/drivers/a.ko" names &&
+	! grep "6.1.0-test" names
+'
+
 test_done
