@@ -89,6 +89,31 @@ $(INIT_BIN): $(INIT_SRCS) $(wildcard init/*.h)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(INIT_CFLAGS) -o $@ $(INIT_SRCS)
 
+# ---- init/: kernel headers for musl-gcc, and init's host-built tests ----
+# musl-gcc sees musl's headers only; init's rtnetlink code needs the kernel's
+# <linux/*.h>, so they are linked into a directory of their own.
+INIT_KHDR := $(BUILD)/init/khdr
+$(INIT_KHDR)/.stamp:
+	@mkdir -p $(@D)
+	ln -sfn /usr/include/linux $(@D)/linux
+	ln -sfn /usr/include/asm-generic $(@D)/asm-generic
+	ln -sfn /usr/include/$(shell $(CC) -print-multiarch)/asm $(@D)/asm
+	@touch $@
+$(INIT_BIN): INIT_CFLAGS += -isystem $(INIT_KHDR) -s
+$(INIT_BIN): | $(INIT_KHDR)/.stamp
+
+# test-init and fuzz-initconf are built from init/*.c (without main.c) with the host compiler.
+INIT_LIB_SRCS := $(filter-out init/main.c,$(INIT_SRCS))
+INIT_HOST_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -Isrc -Iinit
+$(BUILD)/tests/unit/test-init: tests/unit/test-init.c $(INIT_LIB_SRCS) $(wildcard init/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(INIT_HOST_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/unit/test-init.c $(INIT_LIB_SRCS) -lcmocka
+$(BUILD)/tests/fuzz/fuzz-initconf: tests/fuzz/fuzz-initconf.c tests/fuzz/replay.c $(INIT_LIB_SRCS) \
+		$(wildcard init/*.h) $(LIBUNIKIT)
+	@mkdir -p $(@D)
+	$(CC) $(INIT_HOST_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/fuzz/fuzz-initconf.c tests/fuzz/replay.c \
+		$(INIT_LIB_SRCS) $(LIBUNIKIT) $(LDLIBS_ALL)
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBUNIKIT)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBUNIKIT) $(LDLIBS_ALL) -lcmocka
@@ -138,4 +163,4 @@ clean:
 .PHONY: all deps tests check check-unit demo bench format format-check install clean
 .DELETE_ON_ERROR:
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -12,35 +12,6 @@
 #include "util/fs.h"
 #include "util/sha256.h"
 
-int output_size_parse(const char *s, uint64_t *bytes, struct uk_err *err)
-{
-	uint64_t n = 0, unit = OUTPUT_MIB, r;
-	const char *p = s;
-
-	if (!*p)
-		goto bad;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, *p - '0', &n))
-			goto bad;
-	}
-	if (p == s)
-		goto bad;
-	if (*p == 'G') {
-		unit = 1024 * OUTPUT_MIB;
-		p++;
-	} else if (*p == 'M') {
-		p++;
-	}
-	if (*p || n == 0 || __builtin_mul_overflow(n, unit, &r))
-		goto bad;
-	*bytes = r;
-	return 0;
-bad:
-	return uk_err_setc(err, UK_ERR_INPUT,
-			   "invalid size '%s' (a number of megabytes, or of gigabytes with 'G')",
-			   s);
-}
-
 char *output_size_format(uint64_t bytes)
 {
 	uint64_t mib = (bytes + OUTPUT_MIB - 1) / OUTPUT_MIB;

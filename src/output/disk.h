@@ -16,11 +16,6 @@
 /* Partitions start at 1 MiB, as every partitioning tool does today. */
 #define OUTPUT_PART_START_LBA 2048u
 
-/*
- * Parses LinuxKit's -size syntax: a number of megabytes, with an optional
- * "M" suffix, or of gigabytes with "G" ("1024M", "2G", "512").
- */
-int output_size_parse(const char *s, uint64_t *bytes, struct uk_err *err);
 /* Formats bytes as LinuxKit would write it ("1024M", "2G"), rounded up to MiB. */
 char *output_size_format(uint64_t bytes);
 

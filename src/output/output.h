@@ -49,5 +49,8 @@ const struct output_ops *output_find(const char *name);
 size_t output_count(void);
 const struct output_ops *output_at(size_t i);
 
-/* The initramfs as a file in ctx->tmpdir, written on first use. */
+/*
+ * The initramfs as a file, written on first use (in ctx->tmpdir), or the
+ * NAME-initrd.img that the kernel+initrd format has already written.
+ */
 const char *output_initrd_path(struct output_ctx *ctx, struct uk_err *err);

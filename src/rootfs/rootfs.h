@@ -22,7 +22,7 @@ struct rootfs; /* opaque */
 struct rootfs_opts {
 	const char *arch;     /* "amd64", "arm64"; NULL: the host's */
 	const char *tmpdir;   /* where the spool lives; NULL: $TMPDIR or /tmp */
-	int64_t epoch;        /* mtime of every entry (SOURCE_DATE_EPOCH) */
+	int64_t epoch;	      /* mtime of every entry (SOURCE_DATE_EPOCH) */
 	const char *spec_dir; /* base for relative `files` sources: the first spec's directory */
 };
 
@@ -31,14 +31,21 @@ int rootfs_assemble(struct rootfs **out, const struct spec *spec, struct store *
 void rootfs_free(struct rootfs *root);
 
 struct rootfs_entry {
-	const char *path;     /* relative, no leading "/" or "./"; directories without a trailing "/" */
-	mode_t mode;          /* file type and permission bits */
+	const char *path; /* relative, no leading "/" or "./"; directories without a trailing "/" */
+	mode_t mode;	  /* file type and permission bits */
 	uint32_t uid, gid;
-	uint64_t size;        /* regular files */
+	uint64_t size;	      /* regular files */
 	const char *linkname; /* symlink target, or the hard-link target's path */
 	bool hardlink;
 	uint32_t rdev_major, rdev_minor;
 	int64_t mtime;
+	/*
+	 * 1, 2, ... in walk order. Hard links share one file: the first of them
+	 * in the walk is a regular file with the data; the others have hardlink
+	 * set, linkname naming the first, and the same ino; nlink counts them all.
+	 */
+	uint32_t ino;
+	uint32_t nlink;
 };
 
 struct rootfs_data; /* the data of the current regular file */
@@ -54,6 +61,7 @@ typedef int (*rootfs_entry_fn)(void *ctx, const struct rootfs_entry *e, struct r
 int rootfs_foreach(struct rootfs *root, rootfs_entry_fn fn, void *ctx, struct uk_err *err);
 
 /* The kernel image, its command line and the optional microcode, for the writers. */
-const char *rootfs_kernel_path(const struct rootfs *root); /* a file; NULL when the spec has no kernel */
-const char *rootfs_cmdline(const struct rootfs *root);     /* never NULL */
-const char *rootfs_ucode_path(const struct rootfs *root);  /* a file or NULL */
+const char *
+rootfs_kernel_path(const struct rootfs *root); /* a file; NULL when the spec has no kernel */
+const char *rootfs_cmdline(const struct rootfs *root);	  /* never NULL */
+const char *rootfs_ucode_path(const struct rootfs *root); /* a file or NULL */

@@ -18,8 +18,8 @@ struct uk_err {
 enum {
 	UK_ERR_GENERIC = 0,
 	UK_ERR_NOT_FOUND = -1000, /* a name, blob or file that is not there */
-	UK_ERR_CORRUPT = -1001,   /* content that fails its digest or its format */
-	UK_ERR_INPUT = -1002,     /* the user's input is invalid */
+	UK_ERR_CORRUPT = -1001,	  /* content that fails its digest or its format */
+	UK_ERR_INPUT = -1002,	  /* the user's input is invalid */
 };
 
 /* Sets *err (which must be empty) and returns -1. */

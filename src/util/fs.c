@@ -218,58 +218,60 @@ int fs_atomic_open_named(struct fs_atomic *a, const char *path, mode_t mode, str
 	return atomic_open(a, path, mode, true, err);
 }
 
-int fs_atomic_commit(struct fs_atomic *a, struct uk_err *err)
+/*
+ * Gives an unnamed (O_TMPFILE) file its final name: a hidden name first
+ * (linkat cannot replace an existing file), then rename() replaces the target
+ * atomically.
+ */
+static int link_unnamed(int fd, const char *path, struct uk_err *err)
 {
-	int r = -1;
-
-	BUG_ON(a->fd < 0);
-	if (a->tmp) {
-		if (rename(a->tmp, a->path) < 0) {
-			uk_err_errno(err, "rename into '%s'", a->path);
-			goto out;
-		}
-		pending_del(a->tmp);
-		free(a->tmp);
-		a->tmp = NULL;
-		r = 0;
-		goto out;
-	}
-
-	/*
-	 * An unnamed file gets a hidden name first (linkat cannot replace an
-	 * existing file), then rename() replaces the target atomically.
-	 */
+	_cleanup_free_ char *dir = dir_of(path);
 	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
-	_cleanup_free_ char *dir = dir_of(a->path);
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	for (int attempt = 0; attempt < 100; attempt++) {
 		_cleanup_free_ char *tmp =
 			xasprintf("%s/.unikit-%d-%d.tmp", dir, (int)getpid(), attempt);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0) {
 			if (errno == EEXIST)
 				continue;
-			uk_err_errno(err, "write '%s'", a->path);
-			goto out;
+			return uk_err_errno(err, "write '%s'", path);
 		}
 		pending_add(tmp);
-		if (rename(tmp, a->path) < 0) {
-			uk_err_errno(err, "rename into '%s'", a->path);
+		int r = rename(tmp, path);
+		if (r < 0) {
+			uk_err_errno(err, "rename into '%s'", path);
 			unlink(tmp);
-			pending_del(tmp);
-			goto out;
 		}
 		pending_del(tmp);
-		r = 0;
-		goto out;
+		return r < 0 ? -1 : 0;
 	}
 	errno = EEXIST;
-	uk_err_errno(err, "write '%s'", a->path);
-out:
+	return uk_err_errno(err, "write '%s'", path);
+}
+
+int fs_atomic_commit(struct fs_atomic *a, struct uk_err *err)
+{
+	int r;
+
+	BUG_ON(a->fd < 0);
+	if (a->tmp) {
+		r = rename(a->tmp, a->path);
+		if (r < 0) {
+			uk_err_errno(err, "rename into '%s'", a->path);
+		} else {
+			pending_del(a->tmp);
+			free(a->tmp);
+			a->tmp = NULL;
+		}
+	} else {
+		r = link_unnamed(a->fd, a->path, err);
+	}
 	if (close(a->fd) < 0 && r == 0)
 		r = uk_err_errno(err, "close '%s'", a->path);
 	a->fd = -1;
 	fs_atomic_abort(a);
-	return r;
+	return r < 0 ? -1 : 0;
 }
 
 void fs_atomic_abort(struct fs_atomic *a)

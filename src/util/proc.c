@@ -78,7 +78,7 @@ int proc_run(const char *const argv[], const struct proc_opts *opts, struct uk_e
 		sigset_t none;
 		int in = opts->stdin_fd >= 0 ? opts->stdin_fd : devnull;
 		int out = opts->stdout_fd >= 0 ? opts->stdout_fd
-						: (outpipe[1] >= 0 ? outpipe[1] : devnull);
+					       : (outpipe[1] >= 0 ? outpipe[1] : devnull);
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);

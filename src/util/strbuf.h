@@ -16,7 +16,10 @@ struct strbuf {
 };
 
 extern char strbuf_empty[];
-#define STRBUF_INIT { .alloc = 0, .len = 0, .buf = strbuf_empty }
+#define STRBUF_INIT                                       \
+	{                                                 \
+		.alloc = 0, .len = 0, .buf = strbuf_empty \
+	}
 #define _cleanup_strbuf_ _cleanup_(strbuf_release)
 
 void strbuf_init(struct strbuf *sb, size_t hint);

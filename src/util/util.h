@@ -23,23 +23,23 @@
 #define _unused_ __attribute__((unused))
 
 /* Moves ownership out of a cleanup variable: the variable is left empty. */
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) _p = (p);                                                            \
-		(p) = NULL;                                                                        \
-		_p;                                                                                \
+#define TAKE_PTR(p)                     \
+	({                              \
+		__typeof__(p) _p = (p); \
+		(p) = NULL;             \
+		_p;                     \
 	})
-#define TAKE_FD(fd)                                                                                \
-	({                                                                                         \
-		int _fd = (fd);                                                                    \
-		(fd) = -1;                                                                         \
-		_fd;                                                                               \
+#define TAKE_FD(fd)             \
+	({                      \
+		int _fd = (fd); \
+		(fd) = -1;      \
+		_fd;            \
 	})
 
-#define BUG_ON(cond)                                                                               \
-	do {                                                                                       \
-		if (cond)                                                                          \
-			uk_bug(__FILE__, __LINE__, #cond);                                         \
+#define BUG_ON(cond)                                       \
+	do {                                               \
+		if (cond)                                  \
+			uk_bug(__FILE__, __LINE__, #cond); \
 	} while (0)
 
 _noreturn_ void uk_bug(const char *file, int line, const char *what);

@@ -1,76 +1,81 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# UEFI formats: the unified kernel image, raw-efi, qcow2-efi, iso-efi and
-# iso-efi-initrd boot with OVMF to the fixture's marker line; the UKI's PE
-# sections, the GPT and the ISOs are read by independent tools; a signed UKI
-# passes sbverify with the certificate it was signed with.
+# UEFI formats: `unikit build` writes the unified kernel image, raw-efi,
+# qcow2-efi, iso-efi and iso-efi-initrd; `unikit run -uefi` boots each with
+# OVMF to the fixture's marker line; a build signed with -sign-key/-sign-cert
+# passes sbverify with that certificate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-formats.sh"
 
-[ -r "$OVMF_CODE" ] || test_skip_all "no OVMF firmware ($OVMF_CODE)"
+ls /usr/share/OVMF/OVMF_CODE*.fd >/dev/null 2>&1 || test_skip_all "no OVMF firmware"
 
-test_expect_success 'the fixture system and the writers driver are ready' '
+test_expect_success 'the fixture system is in the store' '
 	formats_setup
 '
 
-test_expect_success 'uki: the stub with .osrel, .cmdline, .initrd and .linux sections' '
-	NAME=fixture fdrv uki k.efi "$FX/vmlinuz" "$FX/initramfs.img" "$FORMATS_CMDLINE" &&
-	objdump -h k.efi >sections &&
-	for s in .osrel .cmdline .initrd .linux; do test_grep " $s " sections; done &&
-	pe_section k.efi .cmdline cmdline &&
-	test "$(cat cmdline)" = "$FORMATS_CMDLINE" &&
-	pe_section k.efi .osrel osrel &&
-	test_grep "^IMAGE_ID=fixture$" osrel &&
-	pe_section k.efi .linux linux &&
-	cmp linux "$FX/vmlinuz" &&
-	pe_section k.efi .initrd initrd &&
-	cmp initrd "$FX/initramfs.img"
+test_expect_success 'uki: the stub with .osrel, .cmdline, .initrd and .linux sections boots' '
+	fbuild -format uki -format kernel+initrd &&
+	objdump -h out/sys.efi >sections &&
+	for s in .osrel .cmdline .initrd .linux; do test_grep " $s " sections || return 1; done &&
+	pe_section out/sys.efi .cmdline cmdline && test "$(cat cmdline)" = "$(cat out/sys-cmdline)" &&
+	pe_section out/sys.efi .osrel osrel && test_grep "^IMAGE_ID=sys$" osrel &&
+	pe_section out/sys.efi .linux linux && cmp linux out/sys-kernel &&
+	pe_section out/sys.efi .initrd initrd && cmp initrd out/sys-initrd.img &&
+	frun uki.log -uefi out/sys.efi
 '
 
 test_expect_success 'raw-efi: a GPT with one EFI system partition that boots' '
-	SIZE=64M fdrv raw-efi disk.img "$FX/vmlinuz" "$FX/initramfs.img" "$FORMATS_CMDLINE" &&
-	sgdisk -v disk.img >verify && test_grep "No problems found" verify &&
-	sgdisk -p disk.img >table && test_grep "EF00" table &&
-	sfdisk --dump disk.img >dump && test_grep "label: gpt" dump &&
+	fbuild -size 64M -format raw-efi &&
+	sgdisk -v out/sys-efi.img | test_grep "No problems found" &&
+	sgdisk -p out/sys-efi.img | test_grep "EF00" &&
+	sfdisk --dump out/sys-efi.img >dump && test_grep "label: gpt" dump &&
 	test_grep "type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B" dump &&
-	mdir -i disk.img@@1M ::/EFI/BOOT >dir && test_grep -i "BOOTX64  EFI" dir &&
-	boot_efi boot.log -drive file=disk.img,format=raw,if=virtio
+	mdir -i out/sys-efi.img@@1M ::/EFI/BOOT | test_grep -i "BOOTX64  EFI" &&
+	frun boot.log -uefi out/sys-efi.img
 '
 
 test_expect_success 'qcow2-efi: the EFI disk converted, checked and booted' '
-	fdrv qcow2 disk.qcow2 disk.img &&
-	qemu-img check disk.qcow2 &&
-	boot_efi q.log -drive file=disk.qcow2,format=qcow2,if=virtio,snapshot=on
+	fbuild -size 64M -format qcow2-efi &&
+	qemu-img check out/sys-efi.qcow2 &&
+	qemu-img compare -F raw out/sys-efi.qcow2 out/sys-efi.img &&
+	frun q.log -uefi out/sys-efi.qcow2
 '
 
 test_expect_success 'iso-efi: an El Torito EFI image with the UKI, booted as a CD' '
-	fdrv iso-efi efi.iso "$FX/vmlinuz" "$FX/initramfs.img" "$FORMATS_CMDLINE" &&
-	xorriso -indev efi.iso -report_el_torito plain 2>/dev/null >torito &&
-	test_grep -i "uefi" torito &&
-	osirrox -indev efi.iso -extract /boot/efi.img efi.img 2>/dev/null &&
+	fbuild -format iso-efi &&
+	xorriso -indev out/sys-efi.iso -report_el_torito plain 2>/dev/null | test_grep -i "uefi" &&
+	osirrox -indev out/sys-efi.iso -extract /boot/efi.img efi.img 2>/dev/null &&
 	mdir -i efi.img ::/EFI/BOOT | test_grep -i "BOOTX64  EFI" &&
-	boot_efi cd.log -cdrom efi.iso
+	frun cd.log -uefi out/sys-efi.iso
 '
 
 test_expect_success 'iso-efi-initrd: systemd-boot, the kernel and the initrd, booted as a CD' '
-	fdrv iso-efi-initrd efi-initrd.iso "$FX/vmlinuz" "$FX/initramfs.img" "$FORMATS_CMDLINE" &&
-	osirrox -indev efi-initrd.iso -extract /boot/efi.img esp.img 2>/dev/null &&
+	fbuild -format iso-efi-initrd &&
+	osirrox -indev out/sys-efi-initrd.iso -extract /boot/efi.img esp.img 2>/dev/null &&
 	mtype -i esp.img ::/loader/entries/unikit.conf >entry &&
-	test_grep "^options $FORMATS_CMDLINE$" entry && test_grep "^linux /unikit/kernel$" entry &&
-	mcopy -i esp.img ::/unikit/kernel kernel && cmp kernel "$FX/vmlinuz" &&
-	boot_efi cd.log -cdrom efi-initrd.iso
+	test_grep "^options console=ttyS0 quiet panic=-1$" entry &&
+	test_grep "^linux /unikit/kernel$" entry &&
+	mcopy -i esp.img ::/unikit/kernel kernel && cmp kernel out/sys-kernel &&
+	frun cd.log -uefi out/sys-efi-initrd.iso
 '
 
-test_expect_success 'a UKI and raw-efi signed with -sign-key/-sign-cert pass sbverify' '
+test_expect_success 'uki and raw-efi signed with -sign-key/-sign-cert pass sbverify and boot' '
 	openssl req -new -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=unikit test/" \
 		-keyout db.key -out db.crt 2>/dev/null &&
-	SIGN_KEY=db.key SIGN_CERT=db.crt fdrv uki signed.efi "$FX/vmlinuz" "$FX/initramfs.img" "$FORMATS_CMDLINE" &&
-	sbverify --cert db.crt signed.efi &&
-	test_must_fail sbverify --cert db.crt k.efi &&
-	SIGN_KEY=db.key SIGN_CERT=db.crt SIZE=64M fdrv raw-efi signed.img "$FX/vmlinuz" "$FX/initramfs.img" "$FORMATS_CMDLINE" &&
-	mcopy -i signed.img@@1M ::/EFI/BOOT/BOOTX64.EFI boot.efi &&
+	cp out/sys.efi unsigned.efi &&
+	fbuild -size 64M -sign-key db.key -sign-cert db.crt -format uki -format raw-efi &&
+	sbverify --cert db.crt out/sys.efi &&
+	test_must_fail sbverify --cert db.crt unsigned.efi &&
+	mcopy -i out/sys-efi.img@@1M ::/EFI/BOOT/BOOTX64.EFI boot.efi &&
 	sbverify --cert db.crt boot.efi &&
-	boot_efi signed.log -drive file=signed.img,format=raw,if=virtio
+	frun signed.log -uefi out/sys-efi.img
+'
+
+test_expect_success '-sign-key without -sign-cert, or unreadable, is refused' '
+	test_must_fail unikit build -sign-key db.key -format uki system.yml 2>err &&
+	test_grep "sign-key and -sign-cert go together" err &&
+	test_must_fail unikit build -dir bad -sign-key nokey -sign-cert db.crt -format uki system.yml 2>err &&
+	test_grep "nokey" err && test ! -e bad/system.efi
 '
 
 test_done

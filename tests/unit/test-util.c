@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "unit.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/proc.h"
@@ -57,9 +53,11 @@ static void test_sha256(void **state)
 	char hex[SHA256_HEX_LEN + 1];
 
 	sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	sha256_hex("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 static void test_atomic_write(void **state)
@@ -120,10 +118,8 @@ static void test_proc_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strbuf),
-		cmocka_unit_test(test_err_wrap),
-		cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_strbuf),	     cmocka_unit_test(test_err_wrap),
+		cmocka_unit_test(test_sha256),	     cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_proc_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

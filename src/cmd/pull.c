@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `unikit cache pull REF...` (and `unikit pull`, the same): images from a
+ * registry into the store, with a progress display. The options and the
+ * display are shared with push (src/cmd/push.c).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "cmd/registry-cli.h"
+#include "registry/registry.h"
+
+/* ---- options ---- */
+
+void registry_cli_release(struct registry_cli *cli)
+{
+	for (size_t i = 0; i < cli->opts.n_mirrors; i++)
+		free((char *)cli->mirrors[i].registry);
+	free(cli->insecure);
+	free(cli->mirrors);
+	free(cli->cert_files);
+	free(cli->cache_dir);
+	memset(cli, 0, sizeof(*cli));
+}
+
+int registry_cli_add_mirror(struct registry_cli *cli, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	const char *url = eq ? eq + 1 : arg;
+	size_t n = cli->opts.n_mirrors;
+
+	if (!str_has_prefix(url, "http://") && !str_has_prefix(url, "https://"))
+		return cmd_usage_error(
+			"-mirror '%s': expected REGISTRY=URL or URL, with http:// or https://",
+			arg);
+	cli->mirrors = xrealloc(cli->mirrors, (n + 1) * sizeof(*cli->mirrors));
+	cli->mirrors[n].registry = eq ? xstrndup(arg, (size_t)(eq - arg)) : NULL;
+	cli->mirrors[n].url = url;
+	cli->opts.mirrors = cli->mirrors;
+	cli->opts.n_mirrors = n + 1;
+	return 0;
+}
+
+void registry_cli_add_insecure(struct registry_cli *cli, const char *host)
+{
+	size_t n = cli->opts.n_insecure;
+	cli->insecure = xrealloc(cli->insecure, (n + 1) * sizeof(*cli->insecure));
+	cli->insecure[n] = host;
+	cli->opts.insecure = cli->insecure;
+	cli->opts.n_insecure = n + 1;
+}
+
+void registry_cli_add_cert_file(struct registry_cli *cli, const char *path)
+{
+	size_t n = cli->opts.n_cert_files;
+	cli->cert_files = xrealloc(cli->cert_files, (n + 1) * sizeof(*cli->cert_files));
+	cli->cert_files[n] = path;
+	cli->opts.cert_files = cli->cert_files;
+	cli->opts.n_cert_files = n + 1;
+}
+
+int64_t registry_cli_parse_size(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	int shift = 0;
+
+	if (end == s || v <= 0)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v > (INT64_MAX >> shift))
+		return -1;
+	return (int64_t)v << shift;
+}
+
+/* ---- progress ---- */
+
+struct blob_line {
+	char digest[24]; /* "sha256:" + 12 hex digits */
+	int64_t size, done;
+	double start, end;
+	const char *state; /* "", "done", "exists", "mounted" */
+};
+
+struct progress {
+	const char *verb; /* "pull", "push" */
+	bool quiet, tty;
+	double start, last_draw;
+	int drawn; /* lines drawn last time (tty) */
+	struct blob_line *lines;
+	size_t n_lines, alloc_lines;
+	int64_t total_size, total_done;
+	char *ref;
+};
+
+struct progress *progress_new(const char *verb, bool quiet)
+{
+	struct progress *pr = xcalloc(1, sizeof(*pr));
+	pr->verb = verb;
+	pr->quiet = quiet;
+	pr->tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
+	return pr;
+}
+
+void progress_free(struct progress *pr)
+{
+	if (!pr)
+		return;
+	free(pr->lines);
+	free(pr->ref);
+	free(pr);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void human(char *buf, size_t len, double bytes)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+	size_t u = 0;
+	while (bytes >= 1000 && u + 1 < ARRAY_SIZE(units)) {
+		bytes /= 1000;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+static struct blob_line *line_for(struct progress *pr, const char *digest)
+{
+	char shortd[24];
+	snprintf(shortd, sizeof(shortd), "%.19s", digest ? digest : "");
+	for (size_t i = 0; i < pr->n_lines; i++) {
+		if (!strcmp(pr->lines[i].digest, shortd))
+			return &pr->lines[i];
+	}
+	XGROW(pr->lines, pr->alloc_lines, pr->n_lines + 1);
+	struct blob_line *l = &pr->lines[pr->n_lines++];
+	memset(l, 0, sizeof(*l));
+	memcpy(l->digest, shortd, sizeof(shortd));
+	l->start = now_s();
+	l->state = "";
+	return l;
+}
+
+static void rate(char *buf, size_t len, int64_t bytes, double secs)
+{
+	char h[24];
+	human(h, sizeof(h), secs > 0.001 ? (double)bytes / secs : 0);
+	snprintf(buf, len, "%s/s", h);
+}
+
+static void draw(struct progress *pr, bool force)
+{
+	double t = now_s();
+	char a[32], b[32], r[32];
+
+	if (!force && t - pr->last_draw < 0.1)
+		return;
+	pr->last_draw = t;
+	if (pr->drawn)
+		fprintf(stderr, "\033[%dA", pr->drawn);
+	for (size_t i = 0; i < pr->n_lines; i++) {
+		struct blob_line *l = &pr->lines[i];
+		human(a, sizeof(a), (double)l->done);
+		human(b, sizeof(b), (double)l->size);
+		double secs = (l->end > 0 ? l->end : t) - l->start;
+		rate(r, sizeof(r), l->done, secs);
+		if (*l->state)
+			fprintf(stderr, "\033[K%s  %-8s %s\n", l->digest, l->state, b);
+		else
+			fprintf(stderr, "\033[K%s  %s / %s  %s\n", l->digest, a, b, r);
+	}
+	human(a, sizeof(a), (double)pr->total_done);
+	human(b, sizeof(b), (double)pr->total_size);
+	rate(r, sizeof(r), pr->total_done, t - pr->start);
+	fprintf(stderr, "\033[Ktotal  %s / %s  %s\n", a, b, r);
+	pr->drawn = (int)pr->n_lines + 1;
+	fflush(stderr);
+}
+
+void progress_event(void *ctx, const struct registry_event *ev)
+{
+	struct progress *pr = ctx;
+	struct blob_line *l;
+	char a[32], r[32];
+
+	if (pr->quiet)
+		return;
+	if (!pr->start)
+		pr->start = now_s();
+	if (ev->total_size)
+		pr->total_size = ev->total_size;
+	if (ev->total_done)
+		pr->total_done = ev->total_done;
+	switch (ev->kind) {
+	case REGISTRY_EV_START:
+		free(pr->ref);
+		pr->ref = ev->ref ? xstrdup(ev->ref) : NULL;
+		pr->start = now_s();
+		if (!pr->tty) {
+			human(a, sizeof(a), (double)ev->total_size);
+			if (ev->n_blobs)
+				fprintf(stderr, "%s %s: %d blobs, %s\n", pr->verb, ev->ref,
+					ev->n_blobs, a);
+			else
+				fprintf(stderr, "%s %s: %s\n", pr->verb, ev->ref, a);
+		}
+		break;
+	case REGISTRY_EV_BLOB:
+		l = line_for(pr, ev->digest);
+		l->size = ev->size;
+		l->start = now_s();
+		break;
+	case REGISTRY_EV_PROGRESS:
+		l = line_for(pr, ev->digest);
+		l->size = ev->size;
+		l->done = ev->done;
+		break;
+	case REGISTRY_EV_DONE:
+	case REGISTRY_EV_EXISTS:
+	case REGISTRY_EV_MOUNTED:
+		l = line_for(pr, ev->digest);
+		l->size = ev->size;
+		l->done = ev->size;
+		l->end = now_s();
+		l->state = ev->kind == REGISTRY_EV_DONE	    ? "done"
+			   : ev->kind == REGISTRY_EV_EXISTS ? "exists"
+							    : "mounted";
+		if (!pr->tty) {
+			human(a, sizeof(a), (double)ev->size);
+			if (ev->kind == REGISTRY_EV_DONE) {
+				rate(r, sizeof(r), ev->size, l->end - l->start);
+				fprintf(stderr, "%s: %s %s in %.1f s (%s)\n", ev->digest, l->state,
+					a, l->end - l->start, r);
+			} else {
+				fprintf(stderr, "%s: %s (%s)\n", ev->digest,
+					ev->kind == REGISTRY_EV_EXISTS ? "already there"
+								       : "mounted",
+					a);
+			}
+		}
+		break;
+	case REGISTRY_EV_RETRY:
+		if (pr->tty && pr->drawn) {
+			/* Keep the message above the redrawn block. */
+			fprintf(stderr, "\033[%dA\033[J", pr->drawn);
+			pr->drawn = 0;
+		}
+		fprintf(stderr, "retrying: %s\n", ev->message ? ev->message : "transient failure");
+		break;
+	case REGISTRY_EV_MANIFEST:
+		if (!pr->tty)
+			fprintf(stderr, "%s: manifest %s\n", pr->verb, ev->digest);
+		break;
+	case REGISTRY_EV_FINISH: {
+		double secs = now_s() - pr->start;
+		if (pr->tty && pr->n_lines)
+			draw(pr, true);
+		human(a, sizeof(a), (double)pr->total_done);
+		rate(r, sizeof(r), pr->total_done, secs);
+		fprintf(stderr, "%s %s%s%s: %s in %.1f s (%s)\n",
+			!strcmp(pr->verb, "pull") ? "pulled" : "pushed", ev->ref,
+			ev->digest && *ev->digest ? " " : "", ev->digest ? ev->digest : "", a, secs,
+			r);
+		pr->n_lines = 0;
+		pr->drawn = 0;
+		pr->total_done = pr->total_size = 0;
+		return;
+	}
+	}
+	if (pr->tty && pr->n_lines)
+		draw(pr, ev->kind != REGISTRY_EV_PROGRESS);
+}
+
+/* ---- the command ---- */
+
+enum { OPT_ARCH = 1, OPT_QUIET, OPT_CACHE, OPT_MIRROR, OPT_INSECURE, OPT_CERT, OPT_HELP };
+
+static const struct option pull_options[] = {
+	{ "arch", required_argument, NULL, OPT_ARCH },
+	{ "platform", required_argument, NULL, OPT_ARCH },
+	{ "q", no_argument, NULL, OPT_QUIET },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ "mirror", required_argument, NULL, OPT_MIRROR },
+	{ "insecure-registry", required_argument, NULL, OPT_INSECURE },
+	{ "cert-file", required_argument, NULL, OPT_CERT },
+	{ "h", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char pull_usage[] =
+	"usage: unikit cache pull [-cache DIR] [options] REF...\n"
+	"\n"
+	"Pull images from their registries into the local store, named by their\n"
+	"normalised reference. Blobs already in the store are not fetched again; a\n"
+	"reference pinned by digest whose image is complete in the store needs no network.\n"
+	"\n"
+	"Options:\n"
+	"  -arch A                 platform: amd64, arm64, arm/v7, linux/arm64/v8 (default: the host's)\n"
+	"  -q                      no progress display\n"
+	"  -cache DIR              the store (default: $UNIKIT_CACHE or ~/.cache/unikit)\n"
+	"  -mirror [REGISTRY=]URL  pull REGISTRY's images (all, without REGISTRY=) from URL; repeatable\n"
+	"  -insecure-registry H    allow plain HTTP and unverified TLS for registry H; repeatable\n"
+	"  -cert-file FILE         also trust the CA certificates in FILE; repeatable\n"
+	"\n"
+	"Credentials: UNIKIT_REGISTRY_AUTH=\"HOST=USER:PASSWORD[,HOST=USER:PASSWORD]\", then\n"
+	"~/.docker/config.json (auths, credHelpers, credsStore). See docs/registry.md.\n";
+
+int cmd_cache_pull(int argc, char **argv)
+{
+	struct registry_cli cli = { 0 };
+	struct store *store = NULL;
+	struct uk_err err = { 0 };
+	int c, rc = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, "", pull_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_ARCH:
+			cli.opts.arch = optarg;
+			break;
+		case OPT_QUIET:
+			cli.quiet = true;
+			break;
+		case OPT_CACHE:
+			free(cli.cache_dir);
+			cli.cache_dir = xstrdup(optarg);
+			break;
+		case OPT_MIRROR:
+			if (registry_cli_add_mirror(&cli, optarg) != 0) {
+				registry_cli_release(&cli);
+				return 2;
+			}
+			break;
+		case OPT_INSECURE:
+			registry_cli_add_insecure(&cli, optarg);
+			break;
+		case OPT_CERT:
+			registry_cli_add_cert_file(&cli, optarg);
+			break;
+		case OPT_HELP:
+			registry_cli_release(&cli);
+			fputs(pull_usage, stdout);
+			return 0;
+		default:
+			registry_cli_release(&cli);
+			return cmd_usage_error("cache pull: unknown option or missing value '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		registry_cli_release(&cli);
+		return cmd_usage_error("cache pull: no image reference given");
+	}
+	if (!cli.cache_dir)
+		cli.cache_dir = cmd_default_cache_dir();
+	struct progress *pr = progress_new("pull", cli.quiet);
+	cli.opts.progress = progress_event;
+	cli.opts.progress_ctx = pr;
+	if (store_open(&store, cli.cache_dir, &err) < 0) {
+		rc = cmd_fail(&err);
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (registry_pull(store, argv[i], &cli.opts, &err) < 0) {
+			rc = cmd_fail(&err);
+			break;
+		}
+	}
+out:
+	store_free(store);
+	progress_free(pr);
+	registry_cli_release(&cli);
+	return rc;
+}
+
+static int pull_main(int argc, char **argv)
+{
+	return cmd_cache_pull(argc, argv);
+}
+
+const struct cmd cmd_pull = {
+	.name = "pull",
+	.summary = "pull images into the store (same as 'cache pull')",
+	.usage = pull_usage,
+	.fn = pull_main,
+	.hidden = true,
+};

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What `cache pull`, `cache push`, `pull` and `push` share (src/cmd/pull.c):
+ * the registry options and the progress display.
+ */
+#pragma once
+
+#include "registry/registry.h"
+
+/* `unikit cache pull ...` and `unikit cache push ...` (argv[0] is "pull" / "push"). */
+int cmd_cache_pull(int argc, char **argv);
+int cmd_cache_push(int argc, char **argv);
+
+/* The progress display: redrawn lines on a terminal, plain lines otherwise, nothing when quiet. */
+struct progress;
+struct progress *progress_new(const char *verb, bool quiet);
+void progress_free(struct progress *pr);
+void progress_event(void *ctx, const struct registry_event *ev);
+
+/* Options every registry command takes; the arrays point into argv. */
+struct registry_cli {
+	struct registry_opts opts;
+	const char **insecure;
+	struct registry_mirror *mirrors;
+	const char **cert_files;
+	char *cache_dir;
+	bool quiet;
+};
+
+void registry_cli_release(struct registry_cli *cli);
+int registry_cli_add_mirror(struct registry_cli *cli, const char *arg);
+void registry_cli_add_insecure(struct registry_cli *cli, const char *host);
+void registry_cli_add_cert_file(struct registry_cli *cli, const char *path);
+/* "123", "64K", "32M", "1G" -> bytes; -1 when invalid. */
+int64_t registry_cli_parse_size(const char *s);

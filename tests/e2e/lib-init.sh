@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers for the tests of unikit-init (t04xx). Source after lib.sh.
+
+# Waits until FILE has a line matching the extended regex PATTERN (default 10 s).
+wait_for() {
+	local file=$1 pattern=$2 secs=${3:-10} i=0
+	while [ $i -lt $((secs * 10)) ]; do
+		grep -Eq -- "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "wait_for: no '$pattern' in $file after $secs s" >&2
+	return 1
+}
+
+# Writes a fake OCI runtime to PATH: `create` starts the bundle's `run` script
+# once `start` is called, as crun starts a container's process; it records
+# created and deleted names in $FAKE_RUNTIME_STATE.
+init_fake_runtime() {
+	cat >"$1" <<'EOF'
+#!/bin/sh
+set -e
+state=${FAKE_RUNTIME_STATE:?}
+cmd=$1
+shift
+case $cmd in
+create)
+	bundle= pidfile=
+	while [ $# -gt 1 ]; do
+		case $1 in
+		--bundle) bundle=$2; shift 2 ;;
+		--pid-file) pidfile=$2; shift 2 ;;
+		*) echo "fake runtime: unknown option $1" >&2; exit 2 ;;
+		esac
+	done
+	name=$1
+	[ -x "$bundle/run" ] || { echo "fake runtime: no $bundle/run" >&2; exit 1; }
+	rm -f "$state/$name.fifo"
+	mkfifo "$state/$name.fifo"
+	echo "$name" >>"$state/created"
+	(read -r _ <"$state/$name.fifo"; exec "$bundle/run") &
+	echo $! >"$pidfile"
+	;;
+start)
+	echo go >"$state/$1.fifo"
+	;;
+delete)
+	[ "$1" = -f ] && shift
+	rm -f "$state/$1.fifo"
+	echo "$1" >>"$state/deleted"
+	;;
+*)
+	echo "fake runtime: unknown command $cmd" >&2
+	exit 2
+	;;
+esac
+EOF
+	chmod +x "$1"
+}
+
+# init_container ROOT KIND NAME SCRIPT [INIT.CONF-TEXT]: a bundle whose process runs SCRIPT.
+init_container() {
+	local dir="$1/containers/$2/$3"
+	mkdir -p "$dir/rootfs"
+	echo '{}' >"$dir/config.json"
+	printf '#!/bin/sh\n%s\n' "$4" >"$dir/run"
+	chmod +x "$dir/run"
+	if [ $# -ge 5 ]; then printf '%b' "$5" >"$dir/init.conf"; fi
+}
