@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/registry-cli.h"
 #include "oci/oci.h"
 #include "output/output.h"
+#include "rootfs/prepare.h"
 #include "rootfs/rootfs.h"
 #include "spec/spec.h"
 #include "util/fs.h"
@@ -38,8 +40,10 @@ __attribute__((constructor)) static void build_usage_init(void)
 		"usage: unikit build [OPTIONS] SPEC.yml [SPEC.yml...]\n"
 		"\n"
 		"Builds a bootable system from LinuxKit-style spec files ('-' reads standard\n"
-		"input), with images from the local store ('unikit cache import' adds them).\n"
-		"Several files merge in order. Options take one dash or two.\n"
+		"input). Images come from the local store; those missing from it are pulled\n"
+		"from their registry, and '@pkg:DIR' images are built from their package\n"
+		"directory (relative to the spec file). Several files merge in order.\n"
+		"Options take one dash or two.\n"
 		"\n"
 		"Options:\n"
 		"  -format F   an output format; repeat it or give a comma list\n"
@@ -52,6 +56,8 @@ __attribute__((constructor)) static void build_usage_init(void)
 		"              machine's)\n"
 		"  -cache DIR  the image store (default $UNIKIT_CACHE, else\n"
 		"              $XDG_CACHE_HOME/unikit, else ~/.cache/unikit)\n"
+		"  -pull       pull every image from its registry, even those in the store\n"
+		"  -q          no progress display for pulls and package builds\n"
 		"  -size S     the disk size of the disk formats, in megabytes, or with M or G\n"
 		"              (default 1024M)\n"
 		"  -sign-key KEY -sign-cert CERT\n"
@@ -168,7 +174,7 @@ struct build_opts {
 	const char *name, *dir, *out, *arch, *cache;
 	const char *sign_key, *sign_cert;
 	uint64_t size;
-	bool dry_run;
+	bool dry_run, pull, quiet;
 };
 
 static int add_formats(struct build_opts *o, char *list)
@@ -251,6 +257,7 @@ static int parse_args(int argc, char **argv, struct build_opts *o)
 		{ "size", required_argument, NULL, 's' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'D' },
+		{ "pull", no_argument, NULL, 'P' },
 		{ "sign-key", required_argument, NULL, 'K' },
 		{ "sign-cert", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -260,7 +267,7 @@ static int parse_args(int argc, char **argv, struct build_opts *o)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long_only(argc, argv, ":ho:", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, ":hqo:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (add_formats(o, optarg) != 0)
@@ -293,6 +300,12 @@ static int parse_args(int argc, char **argv, struct build_opts *o)
 			break;
 		case 'D':
 			o->dry_run = true;
+			break;
+		case 'P':
+			o->pull = true;
+			break;
+		case 'q':
+			o->quiet = true;
 			break;
 		case 'K':
 			o->sign_key = optarg;
@@ -362,7 +375,41 @@ static int source_date_epoch(int64_t *out, struct uk_err *err)
 	return 0;
 }
 
-static int build(const struct build_opts *o, const struct spec *spec, const char *first,
+static void announce(void *ctx, const char *verb, const char *ref)
+{
+	if (!*(const bool *)ctx)
+		fprintf(stderr, "%s %s\n", strcmp(verb, "pull") ? "building package" : "pulling",
+			ref);
+}
+
+static void pkg_log(void *ctx, const char *line)
+{
+	if (!*(const bool *)ctx)
+		fprintf(stderr, "  %s\n", line);
+}
+
+/* Makes every image the spec names present in the store: builds @pkg: packages, pulls. */
+static int prepare_images(const struct build_opts *o, struct spec *spec, struct store *store,
+			  struct uk_err *err)
+{
+	struct progress *pr = progress_new("pull", o->quiet);
+	struct registry_opts ro = { .arch = o->arch,
+				    .progress = progress_event,
+				    .progress_ctx = pr };
+	struct pkg_opts po = PKG_OPTS_INIT;
+	po.log = pkg_log;
+	po.log_ctx = (void *)&o->quiet;
+	struct rootfs_prepare_opts prep = { .pull = o->pull,
+					    .registry = &ro,
+					    .pkg = &po,
+					    .announce = announce,
+					    .announce_ctx = (void *)&o->quiet };
+	int r = rootfs_prepare_images(spec, store, &prep, err);
+	progress_free(pr);
+	return r;
+}
+
+static int build(const struct build_opts *o, struct spec *spec, const char *first,
 		 struct uk_err *err)
 {
 	_cleanup_free_ char *name = o->name ? xstrdup(o->name) : default_name(first);
@@ -380,6 +427,8 @@ static int build(const struct build_opts *o, const struct spec *spec, const char
 		return -1;
 	if (fs_mkdir_p(dir, 0755, err) < 0 || store_open(&store, cache, err) < 0)
 		return -1;
+	if (prepare_images(o, spec, store, err) < 0)
+		goto out;
 	if (scratch_create(err) < 0)
 		goto out;
 	struct rootfs_opts ropts = {

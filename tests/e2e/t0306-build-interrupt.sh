@@ -51,7 +51,7 @@ interrupt() {
 		if ls -d "$TMPDIR"/unikit-build-* >/dev/null 2>&1; then break; fi
 		sleep 0.02
 	done
-	sleep 0.3
+	sleep 0.05
 	kill -"$sig" $pid
 	local rc=0
 	wait $pid || rc=$?

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "rootfs/prepare.h"
+
+#include <string.h>
+
+/* The directory of the spec file a node came from ("FILE:LINE:COL"), for @pkg: paths. */
+static char *node_dir(const struct spec *spec, const json_t *node)
+{
+	const char *where = spec_where(spec, node);
+	if (!where)
+		return xstrdup(".");
+	_cleanup_free_ char *file = xstrdup(where);
+	for (int i = 0; i < 2; i++) { /* strip ":LINE:COL" */
+		char *colon = strrchr(file, ':');
+		if (colon)
+			*colon = '\0';
+	}
+	const char *slash = strrchr(file, '/');
+	if (!slash || !strcmp(file, "<stdin>"))
+		return xstrdup(".");
+	if (slash == file)
+		return xstrdup("/");
+	return xstrndup(file, (size_t)(slash - file));
+}
+
+static int prepare_one(struct spec *spec, struct store *store, json_t *ref,
+		       const struct rootfs_prepare_opts *opts, struct uk_err *err)
+{
+	static const struct registry_opts no_registry_opts = { 0 };
+	const char *name = json_string_value(ref);
+	const char *where = spec_where(spec, ref);
+
+	if (!name || !*name)
+		return 0;
+	if (pkg_ref_is_template(name)) {
+		static const struct pkg_opts no_pkg_opts = PKG_OPTS_INIT;
+		_cleanup_free_ char *dir = node_dir(spec, ref);
+		_cleanup_free_ char *resolved = NULL;
+
+		if (opts->announce)
+			opts->announce(opts->announce_ctx, "package", name);
+		if (pkg_resolve_ref_opts(store, name, dir, opts->pkg ? opts->pkg : &no_pkg_opts,
+					 &resolved, err) < 0) {
+			if (where)
+				return uk_err_wrap(err, "%s", where);
+			return -1;
+		}
+		/* the same node, so spec_where() still knows where it came from */
+		json_string_set(ref, resolved);
+		return 0;
+	}
+
+	const struct registry_opts *ro = opts->registry ? opts->registry : &no_registry_opts;
+	if (!opts->pull) {
+		struct oci_image img = { 0 };
+		struct uk_err probe = { 0 };
+		const char *arch = ro->arch;
+		if (store_image_resolve(store, name, arch, &img, &probe) == 0) {
+			oci_image_release(&img);
+			return 0;
+		}
+		uk_err_release(&probe);
+	}
+	if (opts->announce)
+		opts->announce(opts->announce_ctx, "pull", name);
+	int r = opts->pull ? registry_pull(store, name, ro, err)
+			   : registry_pull_missing(store, name, ro, err);
+	if (r < 0) {
+		uk_err_wrap(err, "image '%s' is not in the store and could not be pulled", name);
+		if (where)
+			uk_err_wrap(err, "%s", where);
+		return -1;
+	}
+	return 0;
+}
+
+static int prepare_list(struct spec *spec, struct store *store, json_t *list, const char *key,
+			const struct rootfs_prepare_opts *opts, struct uk_err *err)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+	{
+		json_t *ref = key ? json_object_get(v, key) : v;
+		if (json_is_string(ref) && prepare_one(spec, store, ref, opts, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int rootfs_prepare_images(struct spec *spec, struct store *store,
+			  const struct rootfs_prepare_opts *opts, struct uk_err *err)
+{
+	json_t *root = spec->root;
+	json_t *kernel_ref = json_object_get(json_object_get(root, "kernel"), "image");
+
+	if (json_is_string(kernel_ref) && prepare_one(spec, store, kernel_ref, opts, err) < 0)
+		return -1;
+	if (prepare_list(spec, store, json_object_get(root, "init"), NULL, opts, err) < 0)
+		return -1;
+	static const char *const sections[] = { "onboot", "onshutdown", "services", "volumes" };
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+		if (prepare_list(spec, store, json_object_get(root, sections[i]), "image", opts,
+				 err) < 0)
+			return -1;
+	}
+	return 0;
+}
