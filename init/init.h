@@ -35,6 +35,10 @@ struct options {
 
 extern bool log_debug_on, log_quiet;
 extern int log_fd; /* the console: stdout */
+/* Opens the active consoles other than /dev/console (after /dev and /sys are mounted). */
+void log_open_consoles(void);
+/* Writes to /dev/console and every other active console. */
+void console_write(const char *buf, size_t len);
 
 __attribute__((format(printf, 1, 2))) void log_info(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void log_warn(const char *fmt, ...);

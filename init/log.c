@@ -35,6 +35,52 @@ void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/*
+ * The other consoles: the kernel connects /dev/console (our stdout) to the
+ * last console= of the command line that exists, so with LinuxKit's usual
+ * "console=tty0 console=ttyS0 console=ttyAMA0" on a PC it is tty0, and a
+ * serial console would see nothing. Messages go to every active console.
+ */
+#define CONSOLES_MAX 8
+static int consoles[CONSOLES_MAX];
+static size_t nconsoles;
+
+void log_open_consoles(void)
+{
+	char *active = read_file("/sys/class/tty/console/active", 4096, NULL);
+	char *names[CONSOLES_MAX + 1];
+	size_t n = 0;
+
+	if (!active)
+		return;
+	for (char *p = active; *p && n < sizeof(names) / sizeof(names[0]);) {
+		p += strspn(p, " \n");
+		size_t len = strcspn(p, " \n");
+		if (!len)
+			break;
+		names[n++] = p;
+		if (p[len])
+			p[len++] = '\0';
+		p += len;
+	}
+	/* the last entry is the one /dev/console already reaches */
+	for (size_t i = 0; i + 1 < n && nconsoles < CONSOLES_MAX; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/dev/%s", names[i]);
+		int fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			consoles[nconsoles++] = fd;
+	}
+	free(active);
+}
+
+void console_write(const char *buf, size_t len)
+{
+	write_all(log_fd, buf, len);
+	for (size_t i = 0; i < nconsoles; i++)
+		write_all(consoles[i], buf, len);
+}
+
 static void vlog(const char *level, const char *fmt, va_list ap)
 {
 	char buf[1024];
@@ -47,7 +93,7 @@ static void vlog(const char *level, const char *fmt, va_list ap)
 	if (len > sizeof(buf) - 2)
 		len = sizeof(buf) - 2;
 	buf[len++] = '\n';
-	write_all(log_fd, buf, len);
+	console_write(buf, len);
 }
 
 void log_info(const char *fmt, ...)

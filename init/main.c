@@ -269,6 +269,7 @@ static void boot_system(struct init *in, int64_t t0)
 
 	int mounted = mounts_setup();
 	console_fds();
+	log_open_consoles();
 	if (mounted < 0)
 		fatal(in, "cannot mount the kernel filesystems");
 	char *cmdline = read_file("/proc/cmdline", 65536, NULL);

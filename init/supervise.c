@@ -108,7 +108,7 @@ static void job_line(struct job *j)
 	size_t n = j->linelen;
 
 	int m = snprintf(out, sizeof(out), "%s: %.*s\n", j->name, (int)n, j->line);
-	write_all(log_fd, out, (size_t)m < sizeof(out) ? (size_t)m : sizeof(out) - 1);
+	console_write(out, (size_t)m < sizeof(out) ? (size_t)m : sizeof(out) - 1);
 	j->line[n] = '\n';
 	job_log(j, j->line, n + 1);
 	msgf(j->tail[j->tail_next], TAIL_WIDTH, "%.*s", (int)n, j->line);

@@ -2,8 +2,8 @@
 /*
  * build.yml's `config`, turned into the org.mobyproject.config label: JSON
  * with LinuxKit's field names. Scalars are typed as LinuxKit's go-yaml (YAML
- * 1.1) types them, so `mode: 0666` is 438 and `readonly: yes` is true; string
- * fields take any scalar's text, as go-yaml does.
+ * 1.1) types them, so `readonly: yes` is true; string fields (a device's
+ * `mode: 0666` among them) take the scalar's text, as go-yaml does.
  */
 #include <errno.h>
 #include <math.h>
@@ -181,6 +181,8 @@ static _printf_(3, 4) json_t *lfail(struct lctx *c, const yaml_node_t *node, con
 	return NULL;
 }
 
+static json_t *scalar_text(struct lctx *c, yaml_node_t *node, const char *key, const char *shape);
+
 static json_t *convert(struct lctx *c, yaml_node_t *node, const char *what)
 {
 	if (node->type == YAML_SCALAR_NODE) {
@@ -214,7 +216,14 @@ static json_t *convert(struct lctx *c, yaml_node_t *node, const char *what)
 			json_decref(o);
 			return lfail(c, k, "duplicate key '%s' in %s", key, what);
 		}
-		json_t *v = convert(c, yaml_document_get_node(c->doc, p->value), what);
+		yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
+		/*
+		 * A device's mode is a string in LinuxKit's Go types, so go-yaml
+		 * keeps `mode: 0666` as the text "0666", read as octal later.
+		 */
+		json_t *v = strcmp(key, "mode") == 0 && vn->type == YAML_SCALAR_NODE
+				    ? scalar_text(c, vn, key, "a string")
+				    : convert(c, vn, what);
 		if (!v) {
 			json_decref(o);
 			return NULL;

@@ -65,7 +65,7 @@ test_expect_success 'the image config holds the label, the platform and the comm
 	pkg_label "$name" >label.json &&
 	jq -e ".pid == \"host\" and .readonly == true" label.json &&
 	jq -e ".capabilities == [\"CAP_SYS_ADMIN\"]" label.json &&
-	jq -e ".devices[0].mode == 438 and .devices[0].major == 5" label.json &&
+	jq -e ".devices[0].mode == \"0666\" and .devices[0].major == 5" label.json &&
 	jq -r ".config.Labels[\"org.unikit.debian.packages\"]" config.json >debs &&
 	test_grep -E "(^| )hello=[^ ]+" debs &&
 	test_grep -E "(^| )libc6=[^ ]+" debs

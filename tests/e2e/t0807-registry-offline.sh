@@ -47,4 +47,24 @@ test_expect_success 'a pull by tag fails in one line and leaves the store as it 
 	store_is_clean
 '
 
+test_expect_success 'a build whose images are all in the store needs no registry' '
+	printf "init:\n  - 127.0.0.1:$PORT/off/img:1\n" >offline.yml &&
+	unikit build -q -format tar -o root.tar offline.yml &&
+	bsdtar -tf root.tar >list &&
+	test_grep -q "^etc/mtab" list
+'
+
+test_expect_success 'a build with an image missing from the store says where, and that the pull failed' '
+	printf "init:\n  - 127.0.0.1:$PORT/off/img:1\n  - 127.0.0.1:$PORT/off/nothere:1\n" >missing.yml &&
+	test_must_fail unikit build -q -format tar -o root2.tar missing.yml 2>err &&
+	test_grep -q "missing.yml:3:5: image .127.0.0.1:$PORT/off/nothere:1. is not in the store and could not be pulled" err &&
+	test ! -e root2.tar
+'
+
+test_expect_success 'build -pull asks the registry even for images in the store' '
+	test_must_fail unikit build -q -pull -format tar -o root3.tar offline.yml 2>err &&
+	test_grep -q "connect:" err &&
+	test ! -e root3.tar
+'
+
 test_done

@@ -96,7 +96,7 @@ static void test_recipe_full(void **state)
 		"\"capabilities\":[\"CAP_SYS_ADMIN\",\"CAP_NET_ADMIN\"],"
 		"\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},"
 		"\"devices\":[{\"path\":\"/dev/console\",\"type\":\"c\",\"major\":5,"
-		"\"minor\":1,\"mode\":438}],"
+		"\"minor\":1,\"mode\":\"0666\"}],"
 		"\"runtime\":{\"mkdir\":[\"/run/x\"],\"bindNS\":{\"net\":\"/run/netns/x\"}}}");
 	free(label);
 	assert_string_equal(json_string_value(json_array_get(r.cmd, 0)), "/sbin/x");
