@@ -51,7 +51,7 @@ test_expect_success 'kernel+iso: the root on an ISO 9660 image boots' '
 
 test_expect_success 'an unprivileged build keeps owners and device nodes in every root image' '
 	import_fixtures &&
-	cp "$TOP/examples/fixture-system.yml" fixture.yml &&
+	printf "kernel:\n  image: unikit.test/kernel:1\ninit:\n  - unikit.test/init:1\n" >fixture.yml &&
 	chmod -R a+rwX "$UNIKIT_CACHE" && mkdir -m 0777 nb &&
 	as_nobody() {
 		if [ "$(id -u)" -eq 0 ]; then
