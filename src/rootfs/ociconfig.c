@@ -21,51 +21,6 @@
 #define OCI_VERSION "1.0.2-dev"
 #define LABEL_KEY "org.mobyproject.config"
 
-/* What moby/sys/capability knows, in kernel order (ListKnown). */
-static const char *const all_caps[] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_DAC_READ_SEARCH",
-	"CAP_FOWNER",
-	"CAP_FSETID",
-	"CAP_KILL",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",
-	"CAP_NET_RAW",
-	"CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",
-	"CAP_SYS_RAWIO",
-	"CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN",
-	"CAP_SYS_BOOT",
-	"CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",
-	"CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",
-	"CAP_LEASE",
-	"CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN",
-	"CAP_SYSLOG",
-	"CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",
-	"CAP_AUDIT_READ",
-	"CAP_PERFMON",
-	"CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-};
-
 static const char *const rlimit_names[] = {
 	"RLIMIT_CPU",	   "RLIMIT_FSIZE", "RLIMIT_DATA",   "RLIMIT_STACK",
 	"RLIMIT_CORE",	   "RLIMIT_RSS",   "RLIMIT_NPROC",  "RLIMIT_NOFILE",
@@ -637,10 +592,14 @@ static int namespaces(const struct cfg *c, json_t **out)
 	return 0;
 }
 
+/* The capabilities the spec module knows (moby/sys/capability's list, in kernel order). */
 static bool known_cap(const char *s)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(all_caps); i++) {
-		if (strcmp(all_caps[i], s) == 0)
+	size_t n;
+	const char *const *caps = spec_capabilities(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(caps[i], s) == 0)
 			return true;
 	}
 	return false;
@@ -660,8 +619,10 @@ static int cap_list(const struct cfg *c, const json_t *list, json_t **out)
 			return 0;
 		}
 		if (strcasecmp(s, "all") == 0) {
-			for (i = 0; i < ARRAY_SIZE(all_caps); i++)
-				json_array_append_new(res, json_string(all_caps[i]));
+			size_t n;
+			const char *const *caps = spec_capabilities(&n);
+			for (i = 0; i < n; i++)
+				json_array_append_new(res, json_string(caps[i]));
 			*out = res;
 			return 0;
 		}
