@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/registry-cli.h"
 
 #define PKG_USAGE                                                                          \
-	"usage: unikit pkg build [-cache DIR] [-force] [-org ORG] [-q] DIR...\n"           \
+	"usage: unikit pkg build [-cache DIR] [-force] [-org ORG] [-push] [-q] DIR...\n"   \
 	"       unikit pkg show-tag [-org ORG] DIR\n"                                      \
 	"\n"                                                                               \
 	"Builds the package in each DIR (a directory with a build.yml: Debian packages,\n" \
@@ -22,7 +23,10 @@
 	"               downloaded .deb files are kept in DIR/debs (or in\n"               \
 	"               $UNIKIT_DEB_CACHE when it is set)\n"                               \
 	"  -force       build even when the store has the tag\n"                           \
-	"  -org ORG     use ORG instead of the org in build.yml\n"                         \
+	"  -org ORG     use ORG instead of the org in build.yml (it may start with a\n"    \
+	"               registry: -org localhost:5000/team)\n"                             \
+	"  -push        push each package to its registry after building it (or finding\n" \
+	"               it in the store), as 'unikit push' does\n"                         \
 	"  -q           no progress lines\n"                                               \
 	"\n"                                                                               \
 	"show-tag prints ORG/IMAGE:TAG for DIR without building it.\n"
@@ -32,18 +36,35 @@ static void progress(void *ctx, const char *line)
 	fprintf(stderr, "pkg %s: %s\n", (const char *)ctx, line);
 }
 
+/* -push: the package's image, from the store to its registry. */
+static int push_package(struct store *store, const struct pkg *p, bool quiet, struct uk_err *err)
+{
+	struct progress *pr = progress_new("push", quiet);
+	struct registry_opts ro = { .progress = progress_event, .progress_ctx = pr };
+	int r = registry_push(store, pkg_ref(p), NULL, &ro, err);
+
+	progress_free(pr);
+	if (r < 0)
+		return uk_err_wrap(err, "push '%s'", pkg_name(p));
+	return 0;
+}
+
 static int pkg_build_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "cache", required_argument, NULL, 'c' }, { "force", no_argument, NULL, 'f' },
-		{ "org", required_argument, NULL, 'o' },   { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },	   { 0 },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "org", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "push", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	struct pkg_opts opts = PKG_OPTS_INIT;
 	_cleanup_free_ char *cache = NULL;
 	_cleanup_err_ struct uk_err err = { 0 };
 	struct store *store = NULL;
-	bool quiet = false;
+	bool quiet = false, push = false;
 	int c, ret = 0;
 
 	optind = 1;
@@ -61,6 +82,9 @@ static int pkg_build_main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'p':
+			push = true;
 			break;
 		case 'h':
 			fputs(PKG_USAGE, stdout);
@@ -92,6 +116,11 @@ static int pkg_build_main(int argc, char **argv)
 		if (!quiet && !built)
 			fprintf(stderr, "pkg %s: %s is already in the store, nothing to build\n",
 				argv[i], pkg_name(p));
+		if (push && push_package(store, p, quiet, &err) < 0) {
+			pkg_free(p);
+			ret = cmd_fail(&err);
+			break;
+		}
 		printf("%s\n", pkg_name(p));
 		fflush(stdout);
 		pkg_free(p);
