@@ -8,9 +8,10 @@
 . "$(dirname "$0")/lib-system.sh"
 cd "$TRASH" || exit 1
 
-test_expect_success 'lifecycle.yml builds' '
-	system_build lc "$SPECS/lifecycle.yml" &&
-	test_grep -F unikit.shutdown=1 lc-cmdline
+test_expect_success 'lifecycle.yml builds; its six containers of one package resolve it once' '
+	system_build lc "$SPECS/lifecycle.yml" 2>build.err &&
+	test_grep -F unikit.shutdown=1 lc-cmdline &&
+	test "$(grep -c -x "building package @pkg:../../../pkg/poweroff" build.err)" = 1
 '
 
 test_expect_success 'it boots and powers itself off cleanly: unikit run exits 0' '
