@@ -3,7 +3,8 @@
 # Service supervision in a real boot (QEMU, TCG) of tests/e2e/specs/restart.yml:
 # a crashing service is restarted (on-failure, the default), one with the
 # org.unikit.restart "no" annotation is not, a clean exit is restarted only
-# under "always"; the poweroff package then shuts the machine down cleanly.
+# under "always"; a service of the poweroff package then shuts the machine
+# down cleanly (busybox poweroff: SIGUSR2 to init).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-system.sh"
 cd "$TRASH" || exit 1
