@@ -23,7 +23,11 @@ static char *node_dir(const struct spec *spec, const json_t *node)
 	return xstrndup(file, (size_t)(slash - file));
 }
 
-static int prepare_one(struct spec *spec, struct store *store, json_t *ref,
+/*
+ * built maps "DIR\nNAME" to the image an @pkg: reference resolved to, so that a package that
+ * several containers use is resolved (its Debian packages, its tag) once per build.
+ */
+static int prepare_one(struct spec *spec, struct store *store, json_t *ref, json_t *built,
 		       const struct rootfs_prepare_opts *opts, struct uk_err *err)
 {
 	static const struct registry_opts no_registry_opts = { 0 };
@@ -36,7 +40,13 @@ static int prepare_one(struct spec *spec, struct store *store, json_t *ref,
 		static const struct pkg_opts no_pkg_opts = PKG_OPTS_INIT;
 		_cleanup_free_ char *dir = node_dir(spec, ref);
 		_cleanup_free_ char *resolved = NULL;
+		_cleanup_free_ char *key = xasprintf("%s\n%s", dir, name);
+		const char *done = json_string_value(json_object_get(built, key));
 
+		if (done) {
+			json_string_set(ref, done);
+			return 0;
+		}
 		if (opts->announce)
 			opts->announce(opts->announce_ctx, "package", name);
 		if (pkg_resolve_ref_opts(store, name, dir, opts->pkg ? opts->pkg : &no_pkg_opts,
@@ -47,6 +57,7 @@ static int prepare_one(struct spec *spec, struct store *store, json_t *ref,
 		}
 		/* the same node, so spec_where() still knows where it came from */
 		json_string_set(ref, resolved);
+		json_object_set_new(built, key, json_string(resolved));
 		return 0;
 	}
 
@@ -75,7 +86,7 @@ static int prepare_one(struct spec *spec, struct store *store, json_t *ref,
 }
 
 static int prepare_list(struct spec *spec, struct store *store, json_t *list, const char *key,
-			const struct rootfs_prepare_opts *opts, struct uk_err *err)
+			json_t *built, const struct rootfs_prepare_opts *opts, struct uk_err *err)
 {
 	size_t i;
 	json_t *v;
@@ -83,7 +94,7 @@ static int prepare_list(struct spec *spec, struct store *store, json_t *list, co
 	json_array_foreach(list, i, v)
 	{
 		json_t *ref = key ? json_object_get(v, key) : v;
-		if (json_is_string(ref) && prepare_one(spec, store, ref, opts, err) < 0)
+		if (json_is_string(ref) && prepare_one(spec, store, ref, built, opts, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -92,18 +103,24 @@ static int prepare_list(struct spec *spec, struct store *store, json_t *list, co
 int rootfs_prepare_images(struct spec *spec, struct store *store,
 			  const struct rootfs_prepare_opts *opts, struct uk_err *err)
 {
+	static const char *const sections[] = { "onboot", "onshutdown", "services", "volumes" };
 	json_t *root = spec->root;
 	json_t *kernel_ref = json_object_get(json_object_get(root, "kernel"), "image");
+	json_t *built = json_object();
+	int rc = -1;
 
-	if (json_is_string(kernel_ref) && prepare_one(spec, store, kernel_ref, opts, err) < 0)
-		return -1;
-	if (prepare_list(spec, store, json_object_get(root, "init"), NULL, opts, err) < 0)
-		return -1;
-	static const char *const sections[] = { "onboot", "onshutdown", "services", "volumes" };
+	if (json_is_string(kernel_ref) &&
+	    prepare_one(spec, store, kernel_ref, built, opts, err) < 0)
+		goto out;
+	if (prepare_list(spec, store, json_object_get(root, "init"), NULL, built, opts, err) < 0)
+		goto out;
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
-		if (prepare_list(spec, store, json_object_get(root, sections[i]), "image", opts,
-				 err) < 0)
-			return -1;
+		if (prepare_list(spec, store, json_object_get(root, sections[i]), "image", built,
+				 opts, err) < 0)
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	json_decref(built);
+	return rc;
 }

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# b03: boot time and size of a unikit system in QEMU (TCG, as everywhere here).
+# - Boot to first service: from starting `unikit run` to the first output line
+#   of the first service of bench/b03-boot.yml (one onboot container, one
+#   service), as a ratio to the same for a trivial static init
+#   (bench/b03-init.c: prints a line, powers off) on the same kernel, command
+#   line and QEMU. Target: at most 1.15. The median of B03_RUNS boots (3).
+# - init's own time, from exec to the first onboot container started, from
+#   /run/unikit/boot-times (the service prints it). Target: under 50 ms.
+# - examples/minimal.yml's initramfs size (target: at most 8 MiB), and a boot
+#   of it with -mem 128 up to its getty's shell prompt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+UNIKIT="$PWD/$BUILD/unikit"
+dir="$PWD/$BUILD/bench/b03"
+runs=${B03_RUNS:-3}
+mkdir -p "$dir"
+export UNIKIT_CACHE=${UNIKIT_CACHE:-$PWD/$BUILD/fixtures/system-store}
+export UNIKIT_DEB_CACHE=${UNIKIT_DEB_CACHE:-$PWD/$BUILD/fixtures/debs}
+export UNIKIT_QEMU_ACCEL=tcg SOURCE_DATE_EPOCH=0
+mkdir -p "$UNIKIT_CACHE" "$UNIKIT_DEB_CACHE"
+
+echo "building bench/b03-boot.yml and examples/minimal.yml (packages from pkg/) ..."
+for spec in unikit:bench/b03-boot.yml minimal:examples/minimal.yml; do
+	"$UNIKIT" build -dir "$dir" -name "${spec%%:*}" "${spec#*:}" 2>"$dir/build.log" || {
+		cat "$dir/build.log" >&2
+		exit 1
+	}
+done
+
+# The baseline: the same kernel and command line, the trivial init.
+musl-gcc -static -Os -o "$dir/trivial-init" bench/b03-init.c
+rm -rf "$dir/trivial-root"
+mkdir -p "$dir/trivial-root"
+cp "$dir/trivial-init" "$dir/trivial-root/init"
+(cd "$dir/trivial-root" && echo init | cpio --quiet -o -H newc -R 0:0) | gzip -n >"$dir/trivial-initrd.img"
+ln -sf unikit-kernel "$dir/trivial-kernel"
+cp "$dir/unikit-cmdline" "$dir/trivial-cmdline"
+
+# boot PREFIX REGEX LOG [ARGS...]: boots PREFIX, prints the seconds from the
+# start of `unikit run` to the first console line matching REGEX; the whole
+# console goes to LOG. Fails when the line never comes or the run fails.
+boot() {
+	python3 - "$UNIKIT" "$@" <<'PY'
+import re, subprocess, sys, time
+unikit, prefix, regex, log, *args = sys.argv[1:]
+pat = re.compile(regex)
+start = time.monotonic()
+p = subprocess.Popen([unikit, "run", "-timeout", "120", *args, prefix],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+seen = None
+with open(log, "wb") as out:
+    for raw in p.stdout:
+        out.write(raw)
+        if seen is None and pat.search(raw.decode("utf-8", "replace").replace("\r", "")):
+            seen = time.monotonic() - start
+rc = p.wait()
+if seen is None or rc != 0:
+    sys.exit(f"b03: {prefix}: exit status {rc}, matched: {seen is not None} (console in {log})")
+print(f"{seen:.3f}")
+PY
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+: >"$dir/trivial.times"
+: >"$dir/unikit.times"
+: >"$dir/init.times"
+for i in $(seq "$runs"); do
+	boot "$dir/trivial" '^B03-TRIVIAL-INIT$' "$dir/trivial.log" -mem 512 >>"$dir/trivial.times"
+	boot "$dir/unikit" '^svc: B03-SERVICE-UP$' "$dir/unikit.log" -mem 512 >>"$dir/unikit.times"
+	# init started -> the first onboot container, from /run/unikit/boot-times
+	tr -d '\r' <"$dir/unikit.log" | awk '
+		$2 == "B03-BOOT-TIME" && $4 == "init" && $5 == "started" { s = $3 }
+		$2 == "B03-BOOT-TIME" && $4 == "onboot" && $5 != "done" && o == "" { o = $3 }
+		END { if (s == "" || o == "") exit 1; printf "%.0f\n", (o - s) * 1000 }' >>"$dir/init.times"
+done
+trivial=$(median <"$dir/trivial.times")
+system=$(median <"$dir/unikit.times")
+init_ms=$(median <"$dir/init.times")
+echo "boot-times of the last run (seconds since the kernel started):"
+tr -d '\r' <"$dir/unikit.log" | sed -n 's/^svc: B03-BOOT-TIME /  /p'
+
+size=$(stat -c %s "$dir/minimal-initrd.img")
+echo "booting minimal.yml with -mem 128 ..."
+if t128=$(boot "$dir/minimal" '^unikit-[0-9a-f]{12}:~# ' "$dir/minimal-128.log" -mem 128 \
+	-wait-for '^unikit-[0-9a-f]{12}:~# '); then
+	mem128="reached its shell prompt in ${t128} s"
+else
+	mem128="FAILED (console in $dir/minimal-128.log)"
+fi
+
+awk -v t="$trivial" -v s="$system" -v ms="$init_ms" -v size="$size" -v n="$runs" -v m="$mem128" 'BEGIN {
+	printf "boot to first output (median of %d, TCG): trivial init %.2f s, unikit first service %.2f s\n", n, t, s
+	printf "boot to first service ratio: %.2f (target <= 1.15)\n", s / t
+	printf "init exec to first onboot container: %d ms (target < 50 ms)\n", ms
+	printf "minimal.yml initramfs: %.2f MiB (target <= 8 MiB)\n", size / 1048576
+	printf "minimal.yml with -mem 128: %s\n", m
+}'
