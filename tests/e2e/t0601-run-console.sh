@@ -104,30 +104,32 @@ echo \"qemu-system-x86_64: -device foo: not a valid device model name\" >&2; exi
 	test_grep -q "^unikit: error: QEMU exited with status 1: qemu-system-x86_64: -device foo: not a valid device model name$" err
 '
 
+# Only the unikit command goes to the background ('A && B &' would put the whole
+# list there, racing the wait for qemu.self); set -e stops at the first failure.
 test_expect_success 'SIGINT and SIGTERM stop QEMU; one that ignores SIGTERM is killed' '
 	fake_qemu q-sleep "$stand_in_prologue
-echo up; exec sleep 60" &&
-	rm -f qemu.self &&
+echo up; exec sleep 60"
+	rm -f qemu.self
 	"$UNIKIT" run -qemu ./q-sleep p </dev/null >out 2>err &
 	unikit_pid=$!
 	while [ ! -s qemu.self ]; do sleep 0.1; done
 	kill -INT $unikit_pid
 	rc=0 && wait $unikit_pid || rc=$?
-	test $rc -eq 130 &&
-	wait_gone "$(cat qemu.self)" 10 &&
-	test ! -e p-state/qemu.pid &&
+	test $rc -eq 130
+	wait_gone "$(cat qemu.self)" 10
+	test ! -e p-state/qemu.pid
 	fake_qemu q-stubborn "$stand_in_prologue
-trap \"\" TERM; echo up; while :; do sleep 1; done" &&
-	rm -f qemu.self &&
+trap \"\" TERM; echo up; while :; do sleep 1; done"
+	rm -f qemu.self
 	"$UNIKIT" run -qemu ./q-stubborn p </dev/null >out 2>err &
 	unikit_pid=$!
 	while [ ! -s qemu.self ]; do sleep 0.1; done
 	start=$(date +%s)
 	kill -TERM $unikit_pid
 	rc=0 && wait $unikit_pid || rc=$?
-	test $rc -eq 143 &&
-	test $(($(date +%s) - start)) -le 10 &&
-	wait_gone "$(cat qemu.self)" 5 &&
+	test $rc -eq 143
+	test $(($(date +%s) - start)) -le 10
+	wait_gone "$(cat qemu.self)" 5
 	test ! -e p-state/qemu.pid
 '
 
