@@ -412,32 +412,12 @@ static int src_read_small(struct import *imp, const char *path, char **out, size
 static int put_fd(struct import *imp, int fd, const char *expected, char digest[OCI_DIGEST_MAX],
 		  int64_t *size, struct uk_err *err)
 {
-	struct store_writer *w = NULL;
-	_cleanup_free_ char *buf = xmalloc(COPY_BUF);
 	bool added;
-	int r = 0;
 
-	if (store_writer_new(imp->store, &w, err) < 0)
+	if (store_blob_put_fd_ex(imp->store, fd, expected, digest, size, &added, err) < 0)
 		return -1;
-	for (;;) {
-		ssize_t n = read(fd, buf, COPY_BUF);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = uk_err_errno(err, "read");
-			break;
-		}
-		if (n == 0)
-			break;
-		if ((r = store_writer_write(w, buf, (size_t)n, err)) < 0)
-			break;
-	}
-	if (r == 0)
-		r = store_writer_commit_ex(w, expected, digest, size, &added, err);
-	store_writer_free(w);
-	if (r == 0)
-		note_added(imp, digest, added);
-	return r;
+	note_added(imp, digest, added);
+	return 0;
 }
 
 /* ---- blobs, whatever the source ---- */

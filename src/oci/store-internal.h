@@ -36,6 +36,11 @@ int store_tag_many(struct store *store, const char *const *names, const struct o
 /* Reads, verifies and parses a JSON blob (an index, manifest or config). */
 int store_blob_json(struct store *store, const char *digest, json_t **out, struct uk_err *err);
 
+/* Like store_blob_put_fd(); *added (may be NULL) tells whether the blob was not in the store
+ * before. */
+int store_blob_put_fd_ex(struct store *store, int fd, const char *expected,
+			 char digest[OCI_DIGEST_MAX], int64_t *size, bool *added,
+			 struct uk_err *err);
 /* Like store_writer_commit(); *added tells whether the blob was not in the store before. */
 int store_writer_commit_ex(struct store_writer *w, const char *expected,
 			   char digest[OCI_DIGEST_MAX], int64_t *size, bool *added,

@@ -590,8 +590,9 @@ int store_blob_put(struct store *store, const void *data, size_t len, char diges
 	return r;
 }
 
-int store_blob_put_fd(struct store *store, int fd, const char *expected,
-		      char digest[OCI_DIGEST_MAX], int64_t *size, struct uk_err *err)
+int store_blob_put_fd_ex(struct store *store, int fd, const char *expected,
+			 char digest[OCI_DIGEST_MAX], int64_t *size, bool *added,
+			 struct uk_err *err)
 {
 	struct store_writer *w = NULL;
 	_cleanup_free_ char *buf = xmalloc(COPY_BUF);
@@ -614,9 +615,15 @@ int store_blob_put_fd(struct store *store, int fd, const char *expected,
 			break;
 	}
 	if (r == 0)
-		r = store_writer_commit(w, expected, digest, size, err);
+		r = store_writer_commit_ex(w, expected, digest, size, added, err);
 	store_writer_free(w);
 	return r;
+}
+
+int store_blob_put_fd(struct store *store, int fd, const char *expected,
+		      char digest[OCI_DIGEST_MAX], int64_t *size, struct uk_err *err)
+{
+	return store_blob_put_fd_ex(store, fd, expected, digest, size, NULL, err);
 }
 
 /* ---- index.json ---- */
