@@ -140,6 +140,7 @@ struct job {
 	int64_t backoff_ms, next_start_ms, started_ms;
 	bool stopping;
 	bool created;		   /* the runtime knows it: delete it */
+	bool foreground;	   /* pid is `RUNTIME run`, which deletes the container itself */
 	char *mounted[MOUNTS_MAX]; /* mount points made from init.conf, undone after delete */
 	size_t nmounted;
 };
@@ -161,9 +162,17 @@ struct init {
 	int sigfd;
 	sigset_t oldmask;
 	char runtime[PATH_MAX];
+	int runtime_fd; /* a sealed in-memory copy of the runtime, or -1 */
 	struct job **jobs;
 	size_t njobs;
 	struct waiter *waiters[8];
+	/* children reaped before anyone knew them: a detached container that
+	 * ended before its runtime exited and init read its pid file */
+	struct {
+		pid_t pid;
+		int status;
+	} unclaimed[16];
+	unsigned unclaimed_next;
 	enum shutdown_action shutdown;
 	int64_t shutdown_at_ms; /* unikit.shutdown deadline, 0 when none */
 	bool no_children;	/* the last reap found no child left */
@@ -175,6 +184,8 @@ struct init {
 void sup_step(struct init *in, int timeout_ms);
 /* Starts ARGV with its output on out_fd (-1: inherit); the pid or -1 (logged). */
 pid_t sup_spawn(struct init *in, char *const argv[], int out_fd);
+/* Sets J's pid; if that process was reaped already, J has ended with its status. */
+void sup_claim(struct init *in, struct job *j, pid_t pid);
 /* Runs ARGV to its end while the loop goes on; its wait status, or -1 if it did not start. */
 int sup_run(struct init *in, char *const argv[], int out_fd);
 /* Waits until J's process ends; after grace (ms, -1 none) it is sent SIGTERM, then SIGKILL. */
@@ -229,7 +240,11 @@ void modules_close(struct modules *m);
 void modules_match(struct modules *m, const char *modalias,
 		   void (*fn)(struct modules *m, const char *name, void *arg), void *arg);
 /* Loads NAME and its dependencies (deps first); 1 loaded, 0 already there, -1 failed. */
-int modules_load(struct modules *m, const char *name);
+int modules_load(struct modules *m, const char *name, const char *params);
+/* Makes /dev/NODE for each line of modules.devname under ROOT. */
+void modules_static_nodes(const char *root);
+/* The modprobe command (init called by that name); its exit status. */
+int modules_modprobe(int argc, char **argv);
 
 /* ---- net.c ---- */
 

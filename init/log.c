@@ -120,8 +120,12 @@ void log_debug(const char *fmt, ...)
 
 	if (!log_debug_on)
 		return;
+	int64_t us = since_boot_us();
+	char level[40];
+	msgf(level, sizeof(level), "debug: [%4lld.%03lld] ", (long long)(us / 1000000),
+	     (long long)(us / 1000 % 1000));
 	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap);
+	vlog(level, fmt, ap);
 	va_end(ap);
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * unikit-init: PID 1 of unikit images (docs/init.md). Also `poweroff`,
- * `reboot` and `halt` when called by those names. `--test-root DIR` runs the
+ * `reboot`, `halt` and `modprobe` when called by those names. `--test-root DIR` runs the
  * same boot, supervision and shutdown logic as an ordinary process (a child
  * subreaper) on DIR, without mounts, modules or a real poweroff.
  */
@@ -257,7 +257,9 @@ static _Noreturn void supervise(struct init *in)
 				start_service(in, j);
 			}
 		}
-		sup_step(in, -1);
+		/* a signal read while a runtime ran (a nested wait) has nothing left to wake us */
+		if (in->shutdown == SHUTDOWN_NONE)
+			sup_step(in, -1);
 	}
 }
 
@@ -290,8 +292,10 @@ static void boot_system(struct init *in, int64_t t0)
 	if (!getenv("HOME"))
 		setenv("HOME", "/", 1);
 	reboot(RB_DISABLE_CAD); /* Ctrl-Alt-Del becomes SIGINT */
-	if (!in->opt.modules_off)
+	if (!in->opt.modules_off) {
+		modules_static_nodes("");
 		log_phase("modules loaded (%d)", modules_load_all(""));
+	}
 	net_hostname();
 	net_loopback_up();
 	resolv_conf_target();
@@ -321,12 +325,14 @@ int main(int argc, char **argv)
 {
 	int64_t t0 = since_boot_us();
 	const char *name = basename(argv[0]);
-	struct init in = { .root = "", .sigfd = -1 };
+	struct init in = { .root = "", .sigfd = -1, .runtime_fd = -1 };
 	const char *cmdline = "";
 	char dir[PATH_MAX];
 
 	if (!strcmp(name, "poweroff") || !strcmp(name, "reboot") || !strcmp(name, "halt"))
 		return shutdown_command(name, argc, argv);
+	if (!strcmp(name, "modprobe"))
+		return modules_modprobe(argc, argv);
 	/* as PID 1, argv holds the kernel command line words it did not know: not ours */
 	for (int i = 1; i < argc && getpid() != 1; i++) {
 		if (!strcmp(argv[i], "--test-root") && i + 1 < argc) {

@@ -1,21 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Module loading without modprobe: every `modalias` file under /sys/devices is
+ * Module loading without kmod: the `modalias` of every device on a bus is
  * matched (fnmatch) against modules.alias; a matching module is loaded with
  * finit_module(2) after its dependencies from modules.dep. Loading a bus
- * driver (virtio_pci) makes new devices appear, so the walk repeats until
- * nothing new loads. Compressed modules (.ko.xz, .ko.zst) are handed to the
+ * driver (virtio_pci) makes new devices appear, so the scan repeats until
+ * nothing new loads. What no device asks for (file systems, veth, tun) the
+ * kernel asks for when it is used: init is also /sbin/modprobe, the helper
+ * the kernel runs for that, and the nodes of modules.devname are made in /dev
+ * so that opening one loads its module. Compressed modules (.ko.xz, .ko.zst) are handed to the
  * kernel to decompress (MODULE_INIT_COMPRESSED_FILE): no library needed.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -44,6 +49,8 @@ struct modules {
 	struct dep *deps;
 	size_t ndeps;
 	int loaded;
+	char **seen; /* "BUS/DEVICE" already matched, sorted */
+	size_t nseen;
 };
 
 static void normalise(char *dst, size_t cap, const char *src, size_t len)
@@ -149,6 +156,9 @@ void modules_close(struct modules *m)
 	free(m->dep_text);
 	free(m->aliases);
 	free(m->deps);
+	for (size_t i = 0; i < m->nseen; i++)
+		free(m->seen[i]);
+	free(m->seen);
 	free(m);
 }
 
@@ -173,7 +183,7 @@ static struct dep *find_dep(struct modules *m, const char *name, size_t len)
 	return bsearch(&key, m->deps, m->ndeps, sizeof(*m->deps), cmp_dep);
 }
 
-static int load_path(struct modules *m, const char *rel, size_t len)
+static int load_path(struct modules *m, const char *rel, size_t len, const char *params)
 {
 	char path[PATH_MAX];
 	bool compressed = len > 3 && strncmp(rel + len - 3, ".ko", 3) != 0;
@@ -184,7 +194,8 @@ static int load_path(struct modules *m, const char *rel, size_t len)
 		log_warn("module '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	long r = syscall(SYS_finit_module, fd, "", compressed ? MODULE_INIT_COMPRESSED_FILE : 0);
+	long r = syscall(SYS_finit_module, fd, params,
+			 compressed ? MODULE_INIT_COMPRESSED_FILE : 0);
 	int e = errno;
 	close(fd);
 	if (r < 0 && e != EEXIST) {
@@ -196,7 +207,8 @@ static int load_path(struct modules *m, const char *rel, size_t len)
 	return r < 0 ? 0 : 1;
 }
 
-static int load_dep(struct modules *m, struct dep *d, int depth)
+/* Loads D after its dependencies; PARAMS are D's own. -1, 0 (there already) or 1. */
+static int load_dep(struct modules *m, struct dep *d, int depth, const char *params)
 {
 	char sysmod[128];
 	struct stat st;
@@ -220,11 +232,11 @@ static int load_dep(struct modules *m, struct dep *d, int depth)
 		char name[64];
 		path_to_name(name, sizeof(name), p, n);
 		struct dep *sub = find_dep(m, name, strlen(name));
-		if (sub && load_dep(m, sub, depth + 1) < 0)
+		if (sub && load_dep(m, sub, depth + 1, "") < 0)
 			return -1;
 		p += n;
 	}
-	int r = load_path(m, d->line, (size_t)(colon - d->line));
+	int r = load_path(m, d->line, (size_t)(colon - d->line), params);
 	if (r < 0)
 		return -1;
 	d->state = 1;
@@ -235,7 +247,7 @@ static int load_dep(struct modules *m, struct dep *d, int depth)
 	return r;
 }
 
-int modules_load(struct modules *m, const char *name)
+int modules_load(struct modules *m, const char *name, const char *params)
 {
 	struct dep *d = find_dep(m, name, strlen(name));
 
@@ -243,7 +255,7 @@ int modules_load(struct modules *m, const char *name)
 		errno = ENOENT;
 		return -1;
 	}
-	return load_dep(m, d, 0);
+	return load_dep(m, d, 0, params);
 }
 
 static void load_cb(struct modules *m, const char *name, void *arg)
@@ -251,43 +263,90 @@ static void load_cb(struct modules *m, const char *name, void *arg)
 	int *count = arg;
 	struct dep *d = find_dep(m, name, strlen(name));
 
-	if (d && d->state == 0 && load_dep(m, d, 0) > 0)
+	if (d && d->state == 0 && load_dep(m, d, 0, "") > 0)
 		(*count)++;
 }
 
-/* Walks sysfs below dirfd (not following links) for modalias files. */
-static void walk(struct modules *m, int dirfd, int depth, int *count)
+/* Loads the modules for one modalias file (DIRFD/PATH), if it has any. */
+static void load_for(struct modules *m, int dirfd, const char *path, int *count)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	struct dirent *de;
+	char alias[512];
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, alias, sizeof(alias) - 1);
 
-	if (!d)
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
 		return;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (de->d_type == DT_DIR && depth < 24) {
-			int sub = openat(dirfd, de->d_name,
-					 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-			if (sub >= 0) {
-				walk(m, sub, depth + 1, count);
-				close(sub);
-			}
-		} else if (de->d_type == DT_REG && !strcmp(de->d_name, "modalias")) {
-			char alias[512];
-			int afd = openat(dirfd, "modalias", O_RDONLY | O_CLOEXEC);
-			ssize_t n = afd < 0 ? -1 : read(afd, alias, sizeof(alias) - 1);
-			if (afd >= 0)
-				close(afd);
-			if (n <= 0)
-				continue;
-			alias[n] = '\0';
-			alias[strcspn(alias, "\n")] = '\0';
-			modules_match(m, alias, load_cb, count);
-		}
+	alias[n] = '\0';
+	alias[strcspn(alias, "\n")] = '\0';
+	modules_match(m, alias, load_cb, count);
+}
+
+/* Whether KEY ("BUS/DEVICE") is new; it is remembered. */
+static bool first_sight(struct modules *m, const char *key)
+{
+	size_t lo = 0, hi = m->nseen;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(key, m->seen[mid]);
+		if (c == 0)
+			return false;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	closedir(d);
+	char *copy = strdup(key);
+	char **v = realloc(m->seen, (m->nseen + 1) * sizeof(*v));
+	if (!copy || !v)
+		abort();
+	memmove(v + lo + 1, v + lo, (m->nseen - lo) * sizeof(*v));
+	v[lo] = copy;
+	m->seen = v;
+	m->nseen++;
+	return true;
+}
+
+/*
+ * Every device with a modalias is on a bus: /sys/bus/BUS/devices/ lists them
+ * all, which is far less to read than the whole of /sys/devices (the one
+ * other modalias, the CPU features', is read by the caller). A device seen
+ * in an earlier pass is not read again: only the new ones can need more.
+ */
+static void scan_buses(struct modules *m, int *count)
+{
+	DIR *buses = opendir("/sys/bus");
+	struct dirent *b;
+
+	if (!buses)
+		return;
+	while ((b = readdir(buses))) {
+		char path[PATH_MAX];
+		if (b->d_name[0] == '.')
+			continue;
+		pathf(path, sizeof(path), "/sys/bus/%s/devices", b->d_name);
+		int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *devs = dfd < 0 ? NULL : fdopendir(dfd);
+		struct dirent *d;
+		if (!devs) {
+			if (dfd >= 0)
+				close(dfd);
+			continue;
+		}
+		while ((d = readdir(devs))) {
+			if (d->d_name[0] == '.')
+				continue;
+			pathf(path, sizeof(path), "%s/%s", b->d_name, d->d_name);
+			if (!first_sight(m, path))
+				continue;
+			pathf(path, sizeof(path), "%s/modalias", d->d_name);
+			load_for(m, dfd, path, count);
+		}
+		closedir(devs);
+	}
+	closedir(buses);
 }
 
 /* /etc/modules-load: one module name per line, '#' comments. */
@@ -305,7 +364,7 @@ static void load_listed(struct modules *m, const char *file)
 		line[strcspn(line, " \t#")] = '\0';
 		if (!*line)
 			continue;
-		if (modules_load(m, line) < 0 && errno == ENOENT)
+		if (modules_load(m, line, "") < 0 && errno == ENOENT)
 			log_warn("%s: no module '%s'", file, line);
 	}
 	free(text);
@@ -326,17 +385,186 @@ int modules_load_all(const char *root)
 	}
 	pathf(file, sizeof(file), "%s/etc/modules-load", root);
 	load_listed(m, file);
+	/* a bus driver (virtio_pci) makes new devices appear: again until none loads */
 	for (int pass = 0; pass < 4; pass++) {
 		int count = 0;
-		int fd = open("/sys/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			break;
-		walk(m, fd, 0, &count);
-		close(fd);
+		scan_buses(m, &count);
+		/* the CPU's features (crc32c_intel) are on the cpu subsystem's own device */
+		if (pass == 0)
+			load_for(m, AT_FDCWD, "/sys/devices/system/cpu/modalias", &count);
 		if (count == 0)
 			break;
 	}
 	int loaded = m->loaded;
 	modules_close(m);
 	return loaded;
+}
+
+/* modules.devname's nodes ("tun net/tun c10:200"), so that opening one loads its module. */
+void modules_static_nodes(const char *root)
+{
+	struct utsname u;
+	char path[PATH_MAX];
+
+	if (uname(&u) < 0)
+		return;
+	pathf(path, sizeof(path), "%s/lib/modules/%s/modules.devname", root, u.release);
+	char *text = read_file(path, 1 << 20, NULL);
+	for (char *line = text, *next; line && *line; line = next) {
+		char name[64], node[128], type;
+		unsigned major, minor;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (line[0] == '#' ||
+		    sscanf(line, "%63s %127s %c%u:%u", name, node, &type, &major, &minor) != 5 ||
+		    (type != 'c' && type != 'b') || strstr(node, ".."))
+			continue;
+		pathf(path, sizeof(path), "%s/dev/%s", root, node);
+		char *slash = strrchr(path, '/');
+		*slash = '\0';
+		mkdir_p(path, 0755);
+		*slash = '/';
+		if (mknod(path, (type == 'c' ? S_IFCHR : S_IFBLK) | 0600, makedev(major, minor)) < 0 &&
+		    errno != EEXIST)
+			log_debug("cannot make '%s': %s", path, strerror(errno));
+	}
+	free(text);
+}
+
+struct probe {
+	int matched, failed;
+};
+
+static void probe_cb(struct modules *m, const char *name, void *arg)
+{
+	struct probe *p = arg;
+	struct dep *d = find_dep(m, name, strlen(name));
+
+	if (!d)
+		return;
+	p->matched++;
+	if (load_dep(m, d, 0, "") < 0)
+		p->failed++;
+}
+
+/* Whether modules.builtin names NAME: built into the kernel is as good as loaded. */
+static bool builtin(struct modules *m, const char *name)
+{
+	char path[PATH_MAX + 32], want[64], have[64];
+	char *text;
+	bool found = false;
+
+	pathf(path, sizeof(path), "%s/modules.builtin", m->dir);
+	text = read_file(path, 16 << 20, NULL);
+	normalise(want, sizeof(want), name, strlen(name));
+	for (char *line = text, *next; line && *line && !found; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		path_to_name(have, sizeof(have), line, strlen(line));
+		found = !strcmp(have, want);
+	}
+	free(text);
+	return found;
+}
+
+/* NAME as a module, else as an alias (fs-overlay, rtnl-link-veth, char-major-10-200). */
+static int probe_one(struct modules *m, const char *name, const char *params)
+{
+	struct probe p = { 0 };
+
+	if (modules_load(m, name, params) >= 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	modules_match(m, name, probe_cb, &p);
+	if (p.matched == 0 && !builtin(m, name)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return p.failed ? -1 : 0;
+}
+
+/* A line for dmesg: what the kernel asked for and got. */
+__attribute__((format(printf, 1, 2))) static void kmsg(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	int n = snprintf(line, sizeof(line), "<6>modprobe: ");
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	write_all(fd, line, strlen(line));
+	close(fd);
+}
+
+/*
+ * modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]: what the kernel runs to
+ * load a module on demand ("modprobe -q -- fs-overlay"), and a small modprobe
+ * for the shell. -a takes every argument as a NAME.
+ */
+int modules_modprobe(int argc, char **argv)
+{
+	bool quiet = false, all = false;
+	int i = 1;
+	struct utsname u;
+	char dir[PATH_MAX], params[1024] = "";
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		for (const char *o = argv[i] + 1; *o; o++) {
+			if (*o == 'q')
+				quiet = true;
+			else if (*o == 'a')
+				all = true;
+			else if (*o != 'b' && *o != 's') { /* blacklist, syslog: nothing to do */
+				fprintf(stderr, "usage: modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]\n");
+				return 2;
+			}
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]\n");
+		return 2;
+	}
+	if (uname(&u) < 0)
+		return 1;
+	pathf(dir, sizeof(dir), "/lib/modules/%s", u.release);
+	struct modules *m = modules_open(dir);
+	if (!m) {
+		if (!quiet)
+			fprintf(stderr, "modprobe: no modules.dep or modules.alias in '%s'\n", dir);
+		return 1;
+	}
+	int status = 0, last = all ? argc : i + 1;
+	for (int k = i + 1; !all && k < argc; k++)
+		pathf(params + strlen(params), sizeof(params) - strlen(params), "%s%s",
+		      params[0] ? " " : "", argv[k]);
+	for (int k = i; k < last; k++) {
+		int before = m->loaded;
+		if (probe_one(m, argv[k], params) == 0) {
+			if (m->loaded > before)
+				kmsg("loaded %d module%s for '%s'", m->loaded - before,
+				     m->loaded - before > 1 ? "s" : "", argv[k]);
+			continue;
+		}
+		status = 1;
+		if (!quiet)
+			fprintf(stderr, "modprobe: '%s': %s\n", argv[k],
+				errno == ENOENT ? "no such module in this kernel's set" : strerror(errno));
+	}
+	modules_close(m);
+	return status;
 }

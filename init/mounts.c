@@ -152,6 +152,19 @@ int mounts_switch_root(void)
 		return 0; /* a real root filesystem: pivot_root works there */
 	if (mkdir(NEWROOT, 0755) < 0 && errno != EEXIST)
 		return -1;
+	/*
+	 * The kernel unpacks the initramfs into a tmpfs when it has one and no
+	 * root= is given: nothing to copy, only the initial mount to leave
+	 * (pivot_root refuses a root mount without a parent). A bind mount of
+	 * it, moved onto /, has that parent.
+	 */
+	if (sfs.f_type == TMPFS_MAGIC) {
+		if (mount("/", NEWROOT, NULL, MS_BIND, NULL) < 0 || chdir(NEWROOT) < 0 ||
+		    mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
+			return -1;
+		rmdir(NEWROOT); /* the mount point left in the tree */
+		return 1;
+	}
 	if (mount("rootfs", NEWROOT, "tmpfs", 0, "mode=755") < 0)
 		return -1;
 	int s = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -3,17 +3,22 @@
  * Containers through the OCI runtime, as LinuxKit runs them: the init.conf
  * directives that come before `create` (cgroup, mkdir, mount), then
  * `RUNTIME create --bundle DIR --pid-file F NAME`, the interfaces and bindns
- * directives on the created process, then `RUNTIME start NAME`. The
- * container's process is reparented to init when `create` exits, so the loop
- * reaps it like any child. Everything the runtime and the container write
- * goes into the job's pipe: the console, the log file and the failure tail.
+ * directives on the created process, then `RUNTIME start NAME`. Without
+ * interfaces or bindns, one `RUNTIME run` does it all: `--detach` for a
+ * service, in the foreground (it waits and deletes) for onboot and
+ * onshutdown. A detached container's process is reparented to init when the
+ * runtime exits, so the loop reaps it like any child. Everything the runtime
+ * and the container write goes into the job's pipe: the console, the log file
+ * and the failure tail.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +29,53 @@
 
 static const char *const kind_name[] = { "onboot", "service", "onshutdown" };
 
+/*
+ * crun and runc protect themselves against CVE-2019-5736 by copying their own
+ * binary into a sealed memfd and executing that, unless they already run
+ * from one: under TCG each copy and re-exec of a dynamically linked crun
+ * costs tenth of seconds, and it happens on every create, start and delete.
+ * So init makes that copy once, sealed the way the runtimes check for
+ * (runc's memfd-bind does the same), and runs the runtime from it. Scripts
+ * (the host tests' fake runtimes) cannot run from a close-on-exec fd: they
+ * run from their path.
+ */
+static void runtime_seal(struct init *in)
+{
+	const unsigned seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	char magic[4];
+	struct stat st;
+	int src = open(in->runtime, O_RDONLY | O_CLOEXEC);
+	int fd = -1;
+
+	if (src < 0 || fstat(src, &st) < 0 || pread(src, magic, 4, 0) != 4 ||
+	    memcmp(magic, "\177ELF", 4) != 0)
+		goto out;
+	fd = memfd_create("unikit-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		goto out;
+	for (off_t left = st.st_size; left > 0;) {
+		ssize_t n = sendfile(fd, src, NULL, (size_t)left);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			goto fail;
+		}
+		left -= n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, seals) < 0)
+		goto fail;
+	in->runtime_fd = fd;
+	fd = -1;
+	log_debug("'%s' runs from a sealed copy in memory", in->runtime);
+	goto out;
+fail:
+	log_debug("cannot copy '%s' into memory: %s", in->runtime, strerror(errno));
+	close(fd);
+out:
+	if (src >= 0)
+		close(src);
+}
+
 int runtime_find(struct init *in)
 {
 	static const char *const names[] = { "crun", "runc" };
@@ -33,14 +85,17 @@ int runtime_find(struct init *in)
 
 	if (env && *env) {
 		pathf(in->runtime, sizeof(in->runtime), "%s", env);
+		runtime_seal(in);
 		return 0;
 	}
 	for (size_t n = 0; n < 2; n++) {
 		for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 			pathf(in->runtime, sizeof(in->runtime), "%s%s/%s", in->root, dirs[d],
 			      names[n]);
-			if (access(in->runtime, X_OK) == 0)
+			if (access(in->runtime, X_OK) == 0) {
+				runtime_seal(in);
 				return 0;
+			}
 		}
 	}
 	in->runtime[0] = '\0';
@@ -223,12 +278,38 @@ static void report(struct job *j, const char *what, const char *why)
 	job_print_tail(j);
 }
 
+/* Whether init.conf acts on the created container: then create and start are apart. */
+static bool needs_created(const struct job *j)
+{
+	for (size_t i = 0; i < j->conf.n; i++)
+		if (j->conf.v[i].type == DIR_INTERFACE || j->conf.v[i].type == DIR_BINDNS)
+			return true;
+	return false;
+}
+
+/* The pid in the runtime's pid file, or -1. */
+static pid_t read_pid(const char *pidf)
+{
+	char *text = read_file(pidf, 64, NULL);
+	char *end = NULL;
+	long pid = text ? strtol(text, &end, 10) : 0;
+	bool ok = text && pid > 0 && end != text;
+
+	free(text);
+	return ok ? (pid_t)pid : -1;
+}
+
 int runtime_start(struct init *in, struct job *j)
 {
 	char err[512], pidf[PATH_MAX], st[64];
 	char *create[] = { in->runtime,	 "create", "--bundle", j->dir,
 			   "--pid-file", pidf,	   j->name,    NULL };
 	char *start[] = { in->runtime, "start", j->name, NULL };
+	char *run_fg[] = { in->runtime, "run", "--bundle", j->dir, j->name, NULL };
+	char *run_bg[] = { in->runtime, "run",	   "--detach", "--bundle", j->dir,
+			   "--pid-file", pidf, j->name,	   NULL };
+	bool apart = needs_created(j);
+	const char *what = apart ? "create" : "run";
 
 	if (!in->runtime[0]) {
 		report(j, "no OCI runtime", "neither crun nor runc is in the image");
@@ -236,46 +317,65 @@ int runtime_start(struct init *in, struct job *j)
 	}
 	j->exited = false;
 	j->stopping = false;
+	j->foreground = false;
 	j->started_ms = now_ms(); /* a failed try counts as a short run, for the backoff */
 	if (apply(in, j, true, err, sizeof(err)) < 0) {
 		report(j, "init.conf", err);
 		undo_mounts(j);
 		return -1;
 	}
+	/*
+	 * Each runtime call is a program to load and run: the fewer the faster
+	 * the boot. Without interfaces or bindns, `run` does create and start in
+	 * one; for onboot and onshutdown containers, `run` in the foreground
+	 * also waits and deletes (it passes signals on to the container).
+	 */
+	if (!apart && j->kind != JOB_SERVICE) {
+		j->pid = sup_spawn(in, run_fg, j->wfd);
+		if (j->pid < 0) {
+			j->pid = 0;
+			report(j, "run", "cannot run the runtime");
+			undo_mounts(j);
+			return -1;
+		}
+		j->foreground = true;
+		j->state = JOB_RUNNING;
+		log_debug("%s '%s' runs (pid %d)", kind_name[j->kind], j->name, (int)j->pid);
+		return 0;
+	}
 	pid_file(in, j, pidf, sizeof(pidf));
 	unlink(pidf);
-	int status = sup_run(in, create, j->wfd);
+	int status = sup_run(in, apart ? create : run_bg, j->wfd);
 	j->created = true; /* even a failed create may leave something to delete */
 	if (status != 0) {
-		report(j, "create",
+		report(j, what,
 		       status < 0 ? "cannot run the runtime" : status_str(status, st, sizeof(st)));
 		runtime_delete(in, j);
 		return -1;
 	}
-	char *text = read_file(pidf, 64, NULL);
-	char *end = NULL;
-	long pid = text ? strtol(text, &end, 10) : 0;
-	if (!text || pid <= 0 || end == text) {
-		report(j, "create", "no pid in the runtime's pid file");
-		free(text);
+	pid_t pid = read_pid(pidf);
+	if (pid < 0) {
+		report(j, what, "no pid in the runtime's pid file");
 		runtime_delete(in, j);
 		return -1;
 	}
-	free(text);
-	j->pid = (pid_t)pid;
+	log_debug("%s '%s' %s (pid %d)", kind_name[j->kind], j->name,
+		  apart ? "created" : "started", (int)pid);
 	j->state = JOB_RUNNING;
+	sup_claim(in, j, pid);
+	if (!apart)
+		return 0;
 	if (apply(in, j, false, err, sizeof(err)) < 0) {
 		report(j, "init.conf", err);
 		goto kill;
 	}
-	pid_t started = j->pid;
 	status = sup_run(in, start, j->wfd);
 	if (status != 0) {
 		report(j, "start",
 		       status < 0 ? "cannot run the runtime" : status_str(status, st, sizeof(st)));
 		goto kill;
 	}
-	log_debug("%s '%s' started (pid %d)", kind_name[j->kind], j->name, (int)started);
+	log_debug("%s '%s' started (pid %d)", kind_name[j->kind], j->name, (int)pid);
 	return 0;
 kill:
 	if (j->pid > 0)
@@ -295,6 +395,8 @@ void runtime_delete(struct init *in, struct job *j)
 		int status = sup_run(in, del, j->wfd);
 		if (status != 0)
 			log_debug("'%s delete' of '%s' failed", in->runtime, j->name);
+		else
+			log_debug("%s '%s' deleted", kind_name[j->kind], j->name);
 		j->created = false;
 	}
 	job_flush(j);
@@ -343,6 +445,9 @@ void runtime_run_all(struct init *in, enum job_kind kind, const char *dir)
 		log_phase("%s %s", kind_name[kind], j->name);
 		if (runtime_start(in, j) == 0) {
 			sup_wait_job(in, j, kind == JOB_ONSHUTDOWN ? ONSHUTDOWN_LIMIT_MS : -1);
+			/* a runtime killed before it could clean up leaves the container */
+			if (j->foreground && WIFSIGNALED(j->status))
+				j->created = true;
 			job_flush(j);
 			if (j->status != 0) {
 				report(j, status_str(j->status, st, sizeof(st)), NULL);

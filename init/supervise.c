@@ -188,8 +188,12 @@ static void reap(struct init *in)
 					  status_str(status, st, sizeof(st)));
 			}
 		}
-		if (!known)
+		if (!known) {
 			log_debug("reaped pid %d: %s", pid, status_str(status, st, sizeof(st)));
+			unsigned k = in->unclaimed_next++ % 16;
+			in->unclaimed[k].pid = pid;
+			in->unclaimed[k].status = status;
+		}
 	}
 }
 
@@ -284,6 +288,24 @@ void sup_step(struct init *in, int timeout_ms)
 	reap(in);
 }
 
+void sup_claim(struct init *in, struct job *j, pid_t pid)
+{
+	char st[64];
+
+	j->pid = pid;
+	for (unsigned i = 0; i < 16; i++) {
+		if (in->unclaimed[i].pid != pid)
+			continue;
+		in->unclaimed[i].pid = 0;
+		j->pid = 0;
+		j->exited = true;
+		j->status = in->unclaimed[i].status;
+		log_debug("'%s' (pid %d) ended already: %s", j->name, (int)pid,
+			  status_str(j->status, st, sizeof(st)));
+		return;
+	}
+}
+
 pid_t sup_spawn(struct init *in, char *const argv[], int out_fd)
 {
 	pid_t pid = fork();
@@ -305,7 +327,11 @@ pid_t sup_spawn(struct init *in, char *const argv[], int out_fd)
 		dup2(out_fd, STDOUT_FILENO);
 		dup2(out_fd, STDERR_FILENO);
 	}
-	execv(argv[0], argv);
+	/* the runtime runs from its sealed copy (runtime.c) */
+	if (in->runtime_fd >= 0 && !strcmp(argv[0], in->runtime))
+		fexecve(in->runtime_fd, argv, environ);
+	else
+		execv(argv[0], argv);
 	dprintf(STDERR_FILENO, INIT_NAME ": cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(127);
 }

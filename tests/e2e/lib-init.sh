@@ -14,8 +14,9 @@ wait_for() {
 }
 
 # Writes a fake OCI runtime to PATH: `create` starts the bundle's `run` script
-# once `start` is called, as crun starts a container's process; it records
-# created and deleted names in $FAKE_RUNTIME_STATE.
+# once `start` is called, as crun starts a container's process; `run` starts it
+# at once (--detach), or waits for it, passing SIGTERM and SIGINT on, and
+# deletes it; it records created and deleted names in $FAKE_RUNTIME_STATE.
 init_fake_runtime() {
 	cat >"$1" <<'EOF'
 #!/bin/sh
@@ -43,6 +44,38 @@ create)
 	;;
 start)
 	echo go >"$state/$1.fifo"
+	;;
+run)
+	detach=false bundle= pidfile=
+	while [ $# -gt 1 ]; do
+		case $1 in
+		--detach) detach=true; shift ;;
+		--bundle) bundle=$2; shift 2 ;;
+		--pid-file) pidfile=$2; shift 2 ;;
+		*) echo "fake runtime: unknown option $1" >&2; exit 2 ;;
+		esac
+	done
+	name=$1
+	[ -x "$bundle/run" ] || { echo "fake runtime: no $bundle/run" >&2; exit 1; }
+	echo "$name" >>"$state/created"
+	if $detach; then
+		"$bundle/run" &
+		echo $! >"$pidfile"
+		exit 0
+	fi
+	# in the foreground: signals go on to the process, the end deletes it
+	set +e
+	"$bundle/run" &
+	child=$!
+	trap 'kill -TERM $child' TERM
+	trap 'kill -INT $child' INT
+	while :; do
+		wait $child
+		status=$?
+		kill -0 $child 2>/dev/null || break
+	done
+	echo "$name" >>"$state/deleted"
+	exit $status
 	;;
 delete)
 	[ "$1" = -f ] && shift

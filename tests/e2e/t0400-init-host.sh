@@ -31,7 +31,8 @@ init_container "$R" services stubborn 'trap "echo ignoring TERM" TERM; echo stub
 init_container "$R" services badconf 'echo must not run' 'restart\tsometimes\n'
 init_container "$R" services skipped 'echo must not run'
 init_container "$R" onshutdown 000-bye 'echo bye from onshutdown'
-mkdir -p "$R/containers/services/nocreate" # no process to run: the runtime's create fails
+init_container "$R" services withns 'echo withns up; exec sleep 1000' 'bindns\tnet\t/run/netns/withns\n'
+mkdir -p "$R/containers/services/nocreate" # no process to run: the runtime's run fails
 
 "$UNIKIT_INIT" --test-root "$R" --cmdline 'quiet unikit.debug unikit.grace=1 unikit.skip=skipped' \
 	>"$OUT" 2>&1 &
@@ -80,11 +81,19 @@ test_expect_success 'an always service is restarted after exit 0; an on-failure 
 	test $(grep -c "^clean: clean starting" "$OUT") = 1
 '
 
-test_expect_success 'a service the runtime cannot create is reported and retried, deleted once per try' '
+test_expect_success 'one runtime call starts a service; with bindns or interfaces, create and start are apart' '
+	wait_for "$OUT" "^withns: withns up" &&
+	test_grep "service .withns. created (pid" "$OUT" &&
+	test_grep "service .withns. started (pid" "$OUT" &&
+	test_grep "service .once. started (pid" "$OUT" &&
+	! grep -q "service .once. created" "$OUT"
+'
+
+test_expect_success 'a service the runtime cannot run is reported and retried, deleted once per try' '
 	wait_for "$OUT" "service .nocreate. ended with exit status 1; restart 2 in 200 ms" &&
-	test_grep "service .nocreate. failed: create: exit status 1" "$OUT" &&
+	test_grep "service .nocreate. failed: run: exit status 1" "$OUT" &&
 	test_grep "^nocreate: fake runtime: no .*/nocreate/run" "$OUT" &&
-	tries=$(grep -c "service .nocreate. failed: create" "$OUT") &&
+	tries=$(grep -c "service .nocreate. failed: run" "$OUT") &&
 	deletes=$(grep -cx nocreate "$FAKE_RUNTIME_STATE/deleted") &&
 	test "$deletes" -le "$tries"
 '
@@ -112,7 +121,7 @@ test_expect_success 'orphans reparented to init are reaped' '
 test_expect_success 'boot phases are written to run/unikit/boot-times' '
 	test_grep -E "^[0-9]+\.[0-9]{3} init started" "$R/run/unikit/boot-times" &&
 	test_grep -E "^[0-9]+\.[0-9]{3} onboot 000-hello" "$R/run/unikit/boot-times" &&
-	test_grep -E "^[0-9]+\.[0-9]{3} services started \(8\)" "$R/run/unikit/boot-times" &&
+	test_grep -E "^[0-9]+\.[0-9]{3} services started \(9\)" "$R/run/unikit/boot-times" &&
 	test_grep -E "\[ *[0-9]+\.[0-9]{3}\] services started" "$OUT"
 '
 

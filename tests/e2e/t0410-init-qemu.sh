@@ -54,6 +54,7 @@ test_expect_success 'each boot phase is printed with its time since the kernel s
 
 test_expect_success 'the virtio modules load with their dependencies first, eth0 names the host' '
 	test_grep "loaded module .virtio_net." "$CONSOLE" &&
+	test_grep "loaded module .virtio_blk." "$CONSOLE" &&
 	test_grep "loaded module .virtio_rng." "$CONSOLE" &&
 	f=$(grep -n "loaded module .failover." "$CONSOLE" | cut -d: -f1) &&
 	n=$(grep -n "loaded module .virtio_net." "$CONSOLE" | cut -d: -f1) &&
@@ -76,8 +77,9 @@ test_expect_success 'services run with their output prefixed; a crashing one is 
 	test_grep "^crasher: crasher runs 2" "$CONSOLE"
 '
 
-test_expect_success 'init.conf: the veth pair is made, moved into the netns, modules-load loads veth' '
-	test_grep "loaded module .veth." "$CONSOLE" &&
+test_expect_success 'init.conf: the veth pair is made (veth loaded on demand by init as modprobe), moved into the netns' '
+	! grep -q "loaded module .veth." "$CONSOLE" &&
+	test_grep "^ticker: veth " "$CONSOLE" &&
 	test_grep "^ticker: *vt0:" "$CONSOLE" &&
 	test_grep "^ticker: *lo:" "$CONSOLE" &&
 	! grep -q "^ticker: *eth0:" "$CONSOLE"

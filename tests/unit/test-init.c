@@ -312,7 +312,7 @@ static void test_modules_match(void **state)
 	modules_match(m, "pci:v00008086d00001237sv*", collect, got);
 	assert_string_equal(got, "");
 	/* names are found with '-' and '_' alike; an unknown one is ENOENT */
-	assert_int_equal(modules_load(m, "no_such_module"), -1);
+	assert_int_equal(modules_load(m, "no_such_module", ""), -1);
 	modules_close(m);
 	snprintf(path, sizeof(path), "%s/nothing", tmpdir);
 	assert_null(modules_open(path));
