@@ -194,8 +194,8 @@ static int load_path(struct modules *m, const char *rel, size_t len, const char 
 		log_warn("module '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	long r = syscall(SYS_finit_module, fd, params,
-			 compressed ? MODULE_INIT_COMPRESSED_FILE : 0);
+	long r =
+		syscall(SYS_finit_module, fd, params, compressed ? MODULE_INIT_COMPRESSED_FILE : 0);
 	int e = errno;
 	close(fd);
 	if (r < 0 && e != EEXIST) {
@@ -427,7 +427,8 @@ void modules_static_nodes(const char *root)
 		*slash = '\0';
 		mkdir_p(path, 0755);
 		*slash = '/';
-		if (mknod(path, (type == 'c' ? S_IFCHR : S_IFBLK) | 0600, makedev(major, minor)) < 0 &&
+		if (mknod(path, (type == 'c' ? S_IFCHR : S_IFBLK) | 0600, makedev(major, minor)) <
+			    0 &&
 		    errno != EEXIST)
 			log_debug("cannot make '%s': %s", path, strerror(errno));
 	}
@@ -530,7 +531,8 @@ int modules_modprobe(int argc, char **argv)
 			else if (*o == 'a')
 				all = true;
 			else if (*o != 'b' && *o != 's') { /* blacklist, syslog: nothing to do */
-				fprintf(stderr, "usage: modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]\n");
+				fprintf(stderr,
+					"usage: modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]\n");
 				return 2;
 			}
 		}
@@ -563,7 +565,8 @@ int modules_modprobe(int argc, char **argv)
 		status = 1;
 		if (!quiet)
 			fprintf(stderr, "modprobe: '%s': %s\n", argv[k],
-				errno == ENOENT ? "no such module in this kernel's set" : strerror(errno));
+				errno == ENOENT ? "no such module in this kernel's set"
+						: strerror(errno));
 	}
 	modules_close(m);
 	return status;

@@ -306,8 +306,8 @@ int runtime_start(struct init *in, struct job *j)
 			   "--pid-file", pidf,	   j->name,    NULL };
 	char *start[] = { in->runtime, "start", j->name, NULL };
 	char *run_fg[] = { in->runtime, "run", "--bundle", j->dir, j->name, NULL };
-	char *run_bg[] = { in->runtime, "run",	   "--detach", "--bundle", j->dir,
-			   "--pid-file", pidf, j->name,	   NULL };
+	char *run_bg[] = { in->runtime,	 "run", "--detach", "--bundle", j->dir,
+			   "--pid-file", pidf,	j->name,    NULL };
 	bool apart = needs_created(j);
 	const char *what = apart ? "create" : "run";
 
@@ -359,8 +359,8 @@ int runtime_start(struct init *in, struct job *j)
 		runtime_delete(in, j);
 		return -1;
 	}
-	log_debug("%s '%s' %s (pid %d)", kind_name[j->kind], j->name,
-		  apart ? "created" : "started", (int)pid);
+	log_debug("%s '%s' %s (pid %d)", kind_name[j->kind], j->name, apart ? "created" : "started",
+		  (int)pid);
 	j->state = JOB_RUNNING;
 	sup_claim(in, j, pid);
 	if (!apart)
