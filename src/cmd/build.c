@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include "rootfs/rootfs.h"
 #include "spec/spec.h"
 #include "util/fs.h"
+#include "util/size.h"
 #include "util/strbuf.h"
 
 static char build_usage[4096];
@@ -199,44 +199,6 @@ static int add_formats(struct build_opts *o, char *list)
 	return 0;
 }
 
-/* "1024M", "1G", "512m"; a plain number is MiB, as with LinuxKit */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	uint64_t mult = 1024 * 1024;
-
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s || errno || *s == '-')
-		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k':
-	case 'K':
-		mult = 1024;
-		break;
-	case 'm':
-	case 'M':
-		break;
-	case 'g':
-	case 'G':
-		mult = 1024ull * 1024 * 1024;
-		break;
-	case 't':
-	case 'T':
-		mult = 1024ull * 1024 * 1024 * 1024;
-		break;
-	default:
-		return -1;
-	}
-	if (*end && end[1] && strcasecmp(end + 1, "b") != 0 && strcasecmp(end + 1, "ib") != 0)
-		return -1;
-	if (__builtin_mul_overflow(v, mult, out))
-		return -1;
-	return 0;
-}
-
 static const char *normal_arch(const char *a)
 {
 	if (!strcmp(a, "amd64") || !strcmp(a, "x86_64"))
@@ -263,6 +225,7 @@ static int parse_args(int argc, char **argv, struct build_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct uk_err err = { 0 };
 	int c;
 
 	opterr = 0;
@@ -290,10 +253,12 @@ static int parse_args(int argc, char **argv, struct build_opts *o)
 						       optarg);
 			break;
 		case 's':
-			if (parse_size(optarg, &o->size) < 0)
-				return cmd_usage_error("build: cannot read size '%s' (like 1024M "
-						       "or 2G)",
-						       optarg);
+			/* a plain number is MiB, as with LinuxKit */
+			if (size_parse(optarg, SIZE_MIB, &o->size, &err) < 0) {
+				uk_err_wrap(&err, "build: -size");
+				cmd_fail(&err);
+				return 2;
+			}
 			break;
 		case 'c':
 			o->cache = optarg;

@@ -63,27 +63,6 @@ void registry_cli_add_cert_file(struct registry_cli *cli, const char *path)
 	cli->opts.n_cert_files = n + 1;
 }
 
-int64_t registry_cli_parse_size(const char *s)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	int shift = 0;
-
-	if (end == s || v <= 0)
-		return -1;
-	if (*end == 'K' || *end == 'k')
-		shift = 10;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30;
-	if (shift)
-		end++;
-	if (*end || v > (INT64_MAX >> shift))
-		return -1;
-	return (int64_t)v << shift;
-}
-
 /* ---- progress ---- */
 
 struct blob_line {

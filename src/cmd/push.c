@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "cmd/registry-cli.h"
 #include "registry/registry.h"
+#include "util/size.h"
 
 enum { OPT_QUIET = 1, OPT_CACHE, OPT_INSECURE, OPT_CERT, OPT_CHUNK, OPT_HELP };
 
@@ -64,15 +65,18 @@ int cmd_cache_push(int argc, char **argv)
 		case OPT_CERT:
 			registry_cli_add_cert_file(&cli, optarg);
 			break;
-		case OPT_CHUNK:
-			cli.opts.chunk_size = registry_cli_parse_size(optarg);
-			if (cli.opts.chunk_size < 0) {
+		case OPT_CHUNK: {
+			uint64_t chunk;
+			/* a plain number is bytes */
+			if (size_parse(optarg, SIZE_BYTES, &chunk, &err) < 0) {
 				registry_cli_release(&cli);
-				return cmd_usage_error(
-					"push: -chunk-size '%s': expected a size (64K, 32M)",
-					optarg);
+				uk_err_wrap(&err, "push: -chunk-size");
+				cmd_fail(&err);
+				return 2;
 			}
+			cli.opts.chunk_size = (int64_t)chunk;
 			break;
+		}
 		case OPT_HELP:
 			registry_cli_release(&cli);
 			fputs(push_usage, stdout);

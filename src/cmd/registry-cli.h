@@ -31,5 +31,3 @@ void registry_cli_release(struct registry_cli *cli);
 int registry_cli_add_mirror(struct registry_cli *cli, const char *arg);
 void registry_cli_add_insecure(struct registry_cli *cli, const char *host);
 void registry_cli_add_cert_file(struct registry_cli *cli, const char *path);
-/* "123", "64K", "32M", "1G" -> bytes; -1 when invalid. */
-int64_t registry_cli_parse_size(const char *s);

@@ -14,6 +14,7 @@
 #include "cmd/cmd.h"
 #include "util/fs.h"
 #include "util/proc.h"
+#include "util/size.h"
 
 /* Exit statuses beyond 0, 1 (an error) and 2 (a usage error); docs/run.md. */
 enum {
@@ -190,7 +191,7 @@ static int set_boot(struct opts *o, enum run_boot b, const char *opt)
 static int parse_opt(struct opts *o, int c, const char *arg)
 {
 	struct uk_err err = { 0 };
-	uint64_t mb;
+	uint64_t bytes;
 
 	switch (c) {
 	case OPT_CPUS:
@@ -198,14 +199,15 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 			return cmd_usage_error("-cpus '%s': not a number of CPUs", arg);
 		return -1;
 	case OPT_MEM:
-		if (run_size_parse_mb(arg, &mb, &err) < 0 || mb > 16u << 20) {
+		/* a plain number is MiB, as with LinuxKit */
+		if (size_parse(arg, SIZE_MIB, &bytes, &err) < 0 || bytes > (uint64_t)16 << 40) {
 			if (!err.msg)
 				uk_err_setc(&err, UK_ERR_INPUT, "size '%s': too large", arg);
 			uk_err_wrap(&err, "-mem");
 			cmd_fail(&err);
 			return 2;
 		}
-		o->mem_mb = (unsigned)mb;
+		o->mem_mb = (unsigned)(bytes >> 20);
 		return -1;
 	case OPT_DISK:
 		XGROW(o->disks, o->disks_alloc, o->n_disks + 1);

@@ -74,8 +74,6 @@ int run_publish_parse(const char *spec, struct run_publish *out, struct uk_err *
 /* Fails when the host side cannot be bound (the port is in use). */
 int run_publish_check(const struct run_publish *p, struct uk_err *err);
 
-/* A size in MiB: "512", "512M", "2G", "1T". */
-int run_size_parse_mb(const char *s, uint64_t *mb, struct uk_err *err);
 /* -networking user | tap,IF | bridge,BR | none ("default" is user). */
 int run_net_parse(const char *spec, enum run_net_mode *mode, char **ifname, struct uk_err *err);
 int run_accel_parse(const char *s, enum run_accel *out, struct uk_err *err);

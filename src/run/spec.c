@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "run/run.h"
+#include "util/size.h"
 
 /* Formats a -disk may name; QEMU knows more, these are the ones for VM disks. */
 static const char *const disk_formats[] = {
@@ -33,36 +34,6 @@ static bool parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-int run_size_parse_mb(const char *s, uint64_t *mb, struct uk_err *err)
-{
-	static const struct {
-		char suffix;
-		unsigned shift; /* to MiB */
-	} units[] = { { 'M', 0 }, { 'G', 10 }, { 'T', 20 } };
-	size_t len = strlen(s);
-	unsigned shift = 0;
-	uint64_t v;
-
-	if (len > 0 && (s[len - 1] < '0' || s[len - 1] > '9')) {
-		char c = s[len - 1];
-		size_t i;
-		for (i = 0; i < ARRAY_SIZE(units); i++) {
-			if (c == units[i].suffix || c == units[i].suffix + ('a' - 'A'))
-				break;
-		}
-		if (i == ARRAY_SIZE(units))
-			return uk_err_setc(err, UK_ERR_INPUT,
-					   "size '%s': unknown unit (use M, G or T; no unit is M)",
-					   s);
-		shift = units[i].shift;
-		len--;
-	}
-	if (!parse_uint(s, len, UINT64_MAX >> 21, &v) || v == 0)
-		return uk_err_setc(err, UK_ERR_INPUT, "size '%s': not a positive number", s);
-	*mb = v << shift;
-	return 0;
 }
 
 static bool known_format(const char *f)
@@ -108,13 +79,15 @@ int run_disk_parse(const char *spec, struct run_disk *out, struct uk_err *err)
 			}
 			d.path = xstrdup(val);
 		} else if (!strcmp(key, "size")) {
-			if (have_size || run_size_parse_mb(val, &d.size_mb, err) < 0) {
+			uint64_t bytes;
+			if (have_size || size_parse(val, SIZE_MIB, &bytes, err) < 0) {
 				run_disk_release(&d);
 				if (have_size)
 					return uk_err_setc(err, UK_ERR_INPUT,
 							   "disk '%s': more than one size", spec);
 				return uk_err_wrap(err, "disk '%s'", spec);
 			}
+			d.size_mb = bytes >> 20;
 			have_size = true;
 		} else if (!strcmp(key, "format")) {
 			if (d.format || !known_format(val)) {

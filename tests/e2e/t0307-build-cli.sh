@@ -54,6 +54,17 @@ test_expect_success 'an unknown format or option is a usage error' '
 	test_grep "no spec file" err
 '
 
+test_expect_success 'a -size that is not a size is a usage error that quotes it' '
+	for bad in "1K:unknown unit (use M, G or T; no unit is M)" "1.5G:not a positive number" \
+		"0:not a positive number" "99999999999999999999:too large"; do
+		rc=0 && unikit build -size ${bad%%:*} -format tar cli.yml 2>err || rc=$?
+		test $rc = 2 &&
+			test_grep -x "unikit: error: build: -size: size .${bad%%:*}.: ${bad#*:}" err ||
+			return 1
+	done &&
+	! test -e cli.tar
+'
+
 test_expect_success '-o needs exactly one single-file format' '
 	test_must_fail unikit build -format tar,kernel+initrd -o x.tar cli.yml 2>err &&
 	test_grep -- "-o needs exactly one format" err &&

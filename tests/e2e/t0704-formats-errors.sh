@@ -20,7 +20,9 @@ test_expect_success 'a disk too small fails before anything is written and says 
 	need=$(sed -n "s/.*-size \([0-9]*\)M$/\1/p" err) &&
 	unikit build -dir fits -size ${need}M -format raw-efi system.yml &&
 	test "$(stat -c %s fits/system-efi.img)" -eq $((need * 1024 * 1024)) &&
-	sgdisk -v fits/system-efi.img | test_grep "No problems found"
+	sgdisk -v fits/system-efi.img | test_grep "No problems found" &&
+	unikit build -dir bare -size $need -format raw-efi system.yml &&
+	test "$(stat -c %s bare/system-efi.img)" -eq $((need * 1024 * 1024))
 '
 
 test_expect_success 'a missing tool is named with its Debian package, and nothing is written' '

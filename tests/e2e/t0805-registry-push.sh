@@ -65,13 +65,27 @@ test_expect_success 'a fresh registry gets every blob uploaded (POST then PUT)' 
 	test "$(skopeo_digest $P/fresh/img:1)" = "$IMG"
 '
 
-test_expect_success 'blobs larger than -chunk-size go up in PATCH chunks' '
+test_expect_success 'blobs larger than -chunk-size (bytes without a unit) go up in PATCH chunks' '
 	: >"$P_LOG" &&
 	rm -rf "$UNIKIT_CACHE/registry-sources" &&
-	unikit cache push -q -chunk-size 64K $P/src/img:1 $P/chunked/img:1 &&
+	unikit cache push -q -chunk-size 65536 $P/src/img:1 $P/chunked/img:1 &&
 	test "$(grep -c "^PATCH /v2/chunked/img/blobs/uploads/.* 202" "$P_LOG")" -ge 12 &&
 	skopeo copy -q --src-tls-verify=false docker://$P/chunked/img:1 oci:chunked:x &&
 	test "$(store_digest_in chunked/index.json x)" = "$IMG"
+'
+
+test_expect_success 'a -chunk-size that is not a size is a usage error, before any request' '
+	: >"$P_LOG" &&
+	for bad in "0:not a positive number" "1.5M:not a positive number" \
+		"64Q:unknown unit (use K, M, G or T; no unit is bytes)" \
+		"9223372036854775808:too large"; do
+		rc=0 && unikit cache push -q -chunk-size ${bad%%:*} $P/src/img:1 $P/bad/img:1 2>err ||
+			rc=$?
+		test $rc = 2 &&
+			test_grep -x "unikit: error: push: -chunk-size: size .${bad%%:*}.: ${bad#*:}" err ||
+			return 1
+	done &&
+	test ! -s "$P_LOG"
 '
 
 test_expect_success 'an upload cut by a dropped connection starts a new session and succeeds' '

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "run/run.h"
+#include "util/size.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,7 +20,7 @@ static void parse_value(uint8_t which, const char *s)
 	struct run_publish p;
 	enum run_net_mode mode;
 	char *ifname = NULL;
-	uint64_t mb;
+	uint64_t bytes;
 	uint8_t mac[6];
 
 	switch (which % 5) {
@@ -38,8 +39,12 @@ static void parse_value(uint8_t which, const char *s)
 			free(ifname);
 		break;
 	case 3:
-		if (run_size_parse_mb(s, &mb, &err) == 0)
-			BUG_ON(mb == 0);
+		for (enum size_unit u = SIZE_BYTES; u <= SIZE_TIB; u++) {
+			if (size_parse(s, u, &bytes, &err) == 0)
+				BUG_ON(bytes == 0 || bytes > INT64_MAX ||
+				       bytes % (1ull << (10 * u)));
+			uk_err_release(&err);
+		}
 		break;
 	case 4:
 		if (run_mac_parse(s, mac) == 0) {

@@ -67,28 +67,6 @@ static const char *opt_value(const struct run_argv *a, const char *opt, const ch
 
 /* ---- option values ---------------------------------------------------- */
 
-static void test_size_parse(void **state)
-{
-	struct uk_err err = { 0 };
-	uint64_t mb;
-
-	assert_int_equal(run_size_parse_mb("512", &mb, &err), 0);
-	assert_int_equal(mb, 512);
-	assert_int_equal(run_size_parse_mb("512M", &mb, &err), 0);
-	assert_int_equal(mb, 512);
-	assert_int_equal(run_size_parse_mb("2G", &mb, &err), 0);
-	assert_int_equal(mb, 2048);
-	assert_int_equal(run_size_parse_mb("1t", &mb, &err), 0);
-	assert_int_equal(mb, 1024 * 1024);
-	const char *bad[] = { "", "0", "G", "-1", "1.5G", "12K", "99999999999999999999", "1 G" };
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		assert_int_equal(run_size_parse_mb(bad[i], &mb, &err), -1);
-		assert_int_equal(err.code, UK_ERR_INPUT);
-		assert_non_null(strstr(err.msg, "size '"));
-		uk_err_release(&err);
-	}
-}
-
 static void test_disk_parse(void **state)
 {
 	struct uk_err err = { 0 };
@@ -852,16 +830,15 @@ static void test_kvm_probe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_size_parse),	  cmocka_unit_test(test_disk_parse),
-		cmocka_unit_test(test_publish_parse),	  cmocka_unit_test(test_publish_check),
-		cmocka_unit_test(test_net_accel_arch),	  cmocka_unit_test(test_mac),
-		cmocka_unit_test(test_format_detect),	  cmocka_unit_test(test_format_efi),
-		cmocka_unit_test(test_image_detect),	  cmocka_unit_test(test_firmware),
-		cmocka_unit_test(test_state_identity),	  cmocka_unit_test(test_state_pidfile),
-		cmocka_unit_test(test_state_disk),	  cmocka_unit_test(test_argv_kernel),
-		cmocka_unit_test(test_argv_boot_devices), cmocka_unit_test(test_argv_modes),
-		cmocka_unit_test(test_argv_quote),	  cmocka_unit_test(test_watch),
-		cmocka_unit_test(test_kvm_probe),
+		cmocka_unit_test(test_disk_parse),    cmocka_unit_test(test_publish_parse),
+		cmocka_unit_test(test_publish_check), cmocka_unit_test(test_net_accel_arch),
+		cmocka_unit_test(test_mac),	      cmocka_unit_test(test_format_detect),
+		cmocka_unit_test(test_format_efi),    cmocka_unit_test(test_image_detect),
+		cmocka_unit_test(test_firmware),      cmocka_unit_test(test_state_identity),
+		cmocka_unit_test(test_state_pidfile), cmocka_unit_test(test_state_disk),
+		cmocka_unit_test(test_argv_kernel),   cmocka_unit_test(test_argv_boot_devices),
+		cmocka_unit_test(test_argv_modes),    cmocka_unit_test(test_argv_quote),
+		cmocka_unit_test(test_watch),	      cmocka_unit_test(test_kvm_probe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "util/fs.h"
 #include "util/proc.h"
 #include "util/sha256.h"
+#include "util/size.h"
 #include "util/strbuf.h"
 
 static void test_strbuf(void **state)
@@ -115,12 +116,97 @@ static void test_proc_failure(void **state)
 	assert_false(proc_have("unikit-no-such-program"));
 }
 
+static void test_size_parse(void **state)
+{
+	static const struct {
+		const char *s;
+		enum size_unit unit;
+		uint64_t bytes;
+	} good[] = {
+		/* a bare number counts in the unit */
+		{ "123", SIZE_BYTES, 123 },
+		{ "512", SIZE_MIB, 512ull << 20 },
+		{ "3", SIZE_KIB, 3072 },
+		{ "0064", SIZE_BYTES, 64 },
+		/* each suffix, either case, with B or iB after it */
+		{ "64K", SIZE_BYTES, 64ull << 10 },
+		{ "64k", SIZE_BYTES, 64ull << 10 },
+		{ "32M", SIZE_BYTES, 32ull << 20 },
+		{ "32m", SIZE_MIB, 32ull << 20 },
+		{ "2G", SIZE_MIB, 2ull << 30 },
+		{ "2g", SIZE_BYTES, 2ull << 30 },
+		{ "1T", SIZE_MIB, 1ull << 40 },
+		{ "1t", SIZE_BYTES, 1ull << 40 },
+		{ "2GB", SIZE_MIB, 2ull << 30 },
+		{ "2gib", SIZE_MIB, 2ull << 30 },
+		{ "64KiB", SIZE_BYTES, 64ull << 10 },
+		{ "1024Mb", SIZE_MIB, 1ull << 30 },
+		/* the largest sizes there are: INT64_MAX bytes, rounded down to the unit */
+		{ "9223372036854775807", SIZE_BYTES, INT64_MAX },
+		{ "8796093022207", SIZE_MIB, 8796093022207ull << 20 },
+		{ "8388607T", SIZE_BYTES, 8388607ull << 40 },
+	};
+	static const struct {
+		const char *s;
+		enum size_unit unit;
+		const char *msg;
+	} bad[] = {
+		{ "", SIZE_BYTES, "size '': not a positive number" },
+		{ "", SIZE_MIB, "size '': not a positive number" },
+		{ "0", SIZE_MIB, "size '0': not a positive number" },
+		{ "0K", SIZE_BYTES, "size '0K': not a positive number" },
+		{ "000G", SIZE_MIB, "size '000G': not a positive number" },
+		{ "G", SIZE_MIB, "size 'G': not a positive number" },
+		{ "big", SIZE_MIB, "size 'big': not a positive number" },
+		{ "-1", SIZE_BYTES, "size '-1': not a positive number" },
+		{ "+1", SIZE_BYTES, "size '+1': not a positive number" },
+		{ " 1", SIZE_BYTES, "size ' 1': not a positive number" },
+		{ "1 G", SIZE_MIB, "size '1 G': not a positive number" },
+		{ "1.5G", SIZE_MIB, "size '1.5G': not a positive number" },
+		{ "1G5", SIZE_MIB, "size '1G5': not a positive number" },
+		{ "0x10", SIZE_BYTES, "size '0x10': not a positive number" },
+		{ "12K", SIZE_MIB, "size '12K': unknown unit (use M, G or T; no unit is M)" },
+		{ "1B", SIZE_BYTES,
+		  "size '1B': unknown unit (use K, M, G or T; no unit is bytes)" },
+		{ "1P", SIZE_BYTES,
+		  "size '1P': unknown unit (use K, M, G or T; no unit is bytes)" },
+		{ "1Gi", SIZE_MIB, "size '1Gi': unknown unit (use M, G or T; no unit is M)" },
+		{ "1GBB", SIZE_MIB, "size '1GBB': unknown unit (use M, G or T; no unit is M)" },
+		/* overflow: of the digits, and of the digits times the unit */
+		{ "99999999999999999999", SIZE_BYTES, "size '99999999999999999999': too large" },
+		{ "9223372036854775808", SIZE_BYTES, "size '9223372036854775808': too large" },
+		{ "8796093022208", SIZE_MIB, "size '8796093022208': too large" },
+		{ "8388608T", SIZE_BYTES, "size '8388608T': too large" },
+		{ "18446744073709551616K", SIZE_BYTES, "size '18446744073709551616K': too large" },
+	};
+	_cleanup_err_ struct uk_err err = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		uint64_t bytes = 1;
+		if (size_parse(good[i].s, good[i].unit, &bytes, &err) < 0)
+			fail_msg("'%s': %s", good[i].s, err.msg);
+		if (bytes != good[i].bytes)
+			fail_msg("'%s': got %llu, want %llu", good[i].s, (unsigned long long)bytes,
+				 (unsigned long long)good[i].bytes);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		uint64_t bytes = 1;
+		if (size_parse(bad[i].s, bad[i].unit, &bytes, &err) == 0)
+			fail_msg("'%s': read as %llu", bad[i].s, (unsigned long long)bytes);
+		assert_int_equal(err.code, UK_ERR_INPUT);
+		assert_string_equal(err.msg, bad[i].msg);
+		/* nothing is written on failure */
+		assert_int_equal(bytes, 1);
+		uk_err_release(&err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strbuf),	     cmocka_unit_test(test_err_wrap),
 		cmocka_unit_test(test_sha256),	     cmocka_unit_test(test_atomic_write),
-		cmocka_unit_test(test_proc_failure),
+		cmocka_unit_test(test_proc_failure), cmocka_unit_test(test_size_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
