@@ -70,6 +70,14 @@ median() {
 : >"$dir/trivial.times"
 : >"$dir/unikit.times"
 : >"$dir/init.times"
+: >"$dir/trivial.kernel"
+: >"$dir/unikit.kernel"
+: >"$dir/modules.times"
+
+# run_init LOG: the kernel's time stamp of "Run /init as init process"
+run_init() {
+	tr -d '\r' <"$1" | sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p' | head -n 1
+}
 for i in $(seq "$runs"); do
 	boot "$dir/trivial" '^B03-TRIVIAL-INIT$' "$dir/trivial.log" -mem 512 >>"$dir/trivial.times"
 	boot "$dir/unikit" '^svc: B03-SERVICE-UP$' "$dir/unikit.log" -mem 512 >>"$dir/unikit.times"
@@ -78,10 +86,19 @@ for i in $(seq "$runs"); do
 		$2 == "B03-BOOT-TIME" && $4 == "init" && $5 == "started" { s = $3 }
 		$2 == "B03-BOOT-TIME" && $4 == "onboot" && $5 != "done" && o == "" { o = $3 }
 		END { if (s == "" || o == "") exit 1; printf "%.0f\n", (o - s) * 1000 }' >>"$dir/init.times"
+	# where the kernel ran init, and how long init spent loading modules
+	run_init "$dir/trivial.log" >>"$dir/trivial.kernel"
+	run_init "$dir/unikit.log" >>"$dir/unikit.kernel"
+	tr -d '\r' <"$dir/unikit.log" | awk '
+		$2 == "B03-BOOT-TIME" { if ($4 == "modules" && $5 == "loaded") m = $3 - prev; prev = $3 }
+		END { printf "%.0f\n", m * 1000 }' >>"$dir/modules.times"
 done
 trivial=$(median <"$dir/trivial.times")
 system=$(median <"$dir/unikit.times")
 init_ms=$(median <"$dir/init.times")
+modules_ms=$(median <"$dir/modules.times")
+kernel_trivial=$(median <"$dir/trivial.kernel")
+kernel_system=$(median <"$dir/unikit.kernel")
 echo "boot-times of the last run (seconds since the kernel started):"
 tr -d '\r' <"$dir/unikit.log" | sed -n 's/^svc: B03-BOOT-TIME /  /p'
 
@@ -94,10 +111,13 @@ else
 	mem128="FAILED (console in $dir/minimal-128.log)"
 fi
 
-awk -v t="$trivial" -v s="$system" -v ms="$init_ms" -v size="$size" -v n="$runs" -v m="$mem128" 'BEGIN {
+isize=$(stat -c %s "$dir/unikit-initrd.img")
+awk -v t="$trivial" -v s="$system" -v ms="$init_ms" -v size="$size" -v n="$runs" -v m="$mem128" \
+	-v kt="$kernel_trivial" -v ks="$kernel_system" -v isize="$isize" -v mods="$modules_ms" 'BEGIN {
 	printf "boot to first output (median of %d, TCG): trivial init %.2f s, unikit first service %.2f s\n", n, t, s
 	printf "boot to first service ratio: %.2f (target <= 1.15)\n", s / t
-	printf "init exec to first onboot container: %d ms (target < 50 ms)\n", ms
+	printf "  the kernel ran init at %.2f s (trivial) and %.2f s (unikit: %.2f MiB of initramfs to unpack)\n", kt, ks, isize / 1048576
+	printf "init exec to first onboot container: %d ms (target < 50 ms), of which loading modules %d ms\n", ms, mods
 	printf "minimal.yml initramfs: %.2f MiB (target <= 8 MiB)\n", size / 1048576
 	printf "minimal.yml with -mem 128: %s\n", m
 }'

@@ -219,7 +219,11 @@ void runtime_run_all(struct init *in, enum job_kind kind, const char *dir);
 
 /* ---- mounts.c ---- */
 
-/* If / is the initramfs, copies it into a tmpfs and switches to it; 0 or -1. */
+/*
+ * If / is the initramfs, makes it a root the runtime can pivot_root from: 1 a
+ * tmpfs, bind-mounted on /; 2 a ramfs, copied into a new tmpfs; 0 nothing to
+ * do (a real root file system); -1 failed.
+ */
 int mounts_switch_root(void);
 /* The kernel filesystems (LinuxKit's rc.init set); -1 when an essential one fails. */
 int mounts_setup(void);

@@ -183,7 +183,7 @@ int mounts_switch_root(void)
 	if (chdir(NEWROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
 	    chdir("/") < 0)
 		return -1;
-	return 1;
+	return 2;
 }
 
 struct kmount {

@@ -112,4 +112,15 @@ test_expect_success 'unikit.cgroup=v1, unikit.quiet and unikit.skip' '
 	test_grep "^000-bye: bye from onshutdown" console2
 '
 
+test_expect_success 'a ramfs initramfs (rootfstype=ramfs) is copied into a tmpfs, and containers run' '
+	boot console3 "rootfstype=ramfs unikit.debug unikit.skip=ticker,crasher" &&
+	test_grep "the initramfs was a ramfs: copied into a tmpfs" console3 &&
+	test_grep "^000-hello: hello from onboot in 000-hello" console3 &&
+	test_grep "unikit: \[ *[0-9.]*\] poweroff" console3
+'
+
+test_expect_success 'a tmpfs initramfs (the default) is bind-mounted on /, not copied' '
+	test_grep "the initramfs was a tmpfs: a bind mount of it is /" "$CONSOLE"
+'
+
 test_done
