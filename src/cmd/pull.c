@@ -242,6 +242,8 @@ void progress_event(void *ctx, const struct registry_event *ev)
 		}
 		fprintf(stderr, "retrying: %s\n", ev->message ? ev->message : "transient failure");
 		break;
+	case REGISTRY_EV_MISSING:
+		return; /* nothing moves yet; build says which image it pulls */
 	case REGISTRY_EV_MANIFEST:
 		if (!pr->tty)
 			fprintf(stderr, "%s: manifest %s\n", pr->verb, ev->digest);
