@@ -33,7 +33,7 @@ static int cache_export(int argc, char **argv);
 	X(rm, cache_rm, " REF...", "remove names (their blobs go at the next clean)") \
 	X(clean, cache_clean, "",                                                     \
 	  "remove every blob no name reaches, and temporary files that killed\n"      \
-	  "        processes left")                                                   \
+	  "        processes left (partial downloads among them)")                    \
 	X(export, cache_export, " [-arch ARCH] -o FILE|- REF...",                     \
 	  "write images as one oci-archive (with -arch, only that platform's\n"       \
 	  "        manifest of an index)")                                            \
@@ -317,8 +317,16 @@ static int cache_clean(int argc, char **argv)
 		return cmd_fail(&err);
 	char size[32];
 	format_size(size, sizeof(size), st.bytes);
-	printf("removed %zu blob%s (%s) and %zu temporary file%s\n", st.blobs,
-	       st.blobs == 1 ? "" : "s", size, st.temporaries, st.temporaries == 1 ? "" : "s");
+	printf("removed %zu blob%s (%s)", st.blobs, st.blobs == 1 ? "" : "s", size);
+	/* the registry client's files are mentioned when there were some */
+	if (st.partials) {
+		format_size(size, sizeof(size), st.partial_bytes);
+		printf(", %zu partial download%s (%s)", st.partials, st.partials == 1 ? "" : "s",
+		       size);
+	}
+	if (st.sources)
+		printf(", %zu source record%s", st.sources, st.sources == 1 ? "" : "s");
+	printf(" and %zu temporary file%s\n", st.temporaries, st.temporaries == 1 ? "" : "s");
 	return 0;
 }
 
