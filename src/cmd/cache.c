@@ -3,8 +3,8 @@
  * unikit cache: the local image store. Subcommands are rows of one table
  * (CACHE_SUBCOMMANDS): the usage text and the dispatch both come from it, so
  * adding `pull` or `push` is adding a row and its handler, which gets argv
- * with argv[0] the subcommand's name and parses its own options (-cache DIR
- * among them).
+ * with argv[0] the subcommand's name and parses its own options with
+ * cmd_opts_parse(), which adds -cache DIR and -h.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,7 +33,7 @@ static int cache_export(int argc, char **argv);
 	X(rm, cache_rm, " REF...", "remove names (their blobs go at the next clean)") \
 	X(clean, cache_clean, "",                                                     \
 	  "remove every blob no name reaches, and temporary files that killed\n"      \
-	  "        processes left")                                                   \
+	  "        processes left (partial downloads among them)")                    \
 	X(export, cache_export, " [-arch ARCH] -o FILE|- REF...",                     \
 	  "write images as one oci-archive (with -arch, only that platform's\n"       \
 	  "        manifest of an index)")                                            \
@@ -79,21 +79,8 @@ static const struct cache_sub *find_sub(const char *name)
 	return NULL;
 }
 
-static int sub_usage(const char *name, bool error)
-{
-	const struct cache_sub *s = find_sub(name);
-
-	fputs(s->usage, error ? stderr : stdout);
-	return error ? 2 : 0;
-}
-
-/* The options every subcommand takes; a handler's own go after them in its table. */
-enum { OPT_CACHE = 1000, OPT_HELP, OPT_ARCH, OPT_NAME, OPT_BYTES };
-#define COMMON_OPTIONS                                                                            \
-	{ "cache", required_argument, NULL, OPT_CACHE }, { "help", no_argument, NULL, OPT_HELP }, \
-	{                                                                                         \
-		"h", no_argument, NULL, OPT_HELP                                                  \
-	}
+/* The subcommands' own options; -cache DIR and -h are cmd_opts_parse()'s. */
+enum { OPT_ARCH = 1, OPT_NAME, OPT_BYTES };
 
 struct sub_args {
 	const char *cache_dir;
@@ -101,51 +88,45 @@ struct sub_args {
 	const char *name;
 	const char *output;
 	bool bytes;
-	bool help;
 };
 
-/* Parses argv (argv[0] the subcommand) with longopts; returns optind, or -1 after a usage error. */
-static int parse_args(int argc, char **argv, const struct option *longopts, struct sub_args *a)
+static int sub_option(void *ctx, int val, char *arg)
 {
-	int c;
+	struct sub_args *a = ctx;
 
-	optind = 0; /* glibc: start afresh */
-	opterr = 1;
-	while ((c = getopt_long_only(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_CACHE:
-			a->cache_dir = optarg;
-			break;
-		case OPT_HELP:
-			a->help = true;
-			break;
-		case OPT_ARCH:
-			a->arch = optarg;
-			break;
-		case OPT_NAME:
-			a->name = optarg;
-			break;
-		case OPT_BYTES:
-			a->bytes = true;
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		default:
-			return -1;
-		}
+	switch (val) {
+	case OPT_ARCH:
+		a->arch = arg;
+		break;
+	case OPT_NAME:
+		a->name = arg;
+		break;
+	case OPT_BYTES:
+		a->bytes = true;
+		break;
+	case 'o':
+		a->output = arg;
+		break;
 	}
-	return optind;
+	return -1;
 }
 
-static int open_store(const struct sub_args *a, struct store **store)
+/*
+ * Parses argv (argv[0] the subcommand) with its options: -1 with *first the
+ * index of its first argument, or the exit status to return. getopt names a
+ * bad option, and the subcommand's usage follows.
+ */
+static int parse_args(int argc, char **argv, const struct option *options, struct sub_args *a,
+		      int *first)
 {
-	struct uk_err err = { 0 };
-	_cleanup_free_ char *dir = a->cache_dir ? xstrdup(a->cache_dir) : cmd_default_cache_dir();
+	struct cmd_opts o = { .usage = find_sub(argv[0])->usage,
+			      .options = options,
+			      .option = sub_option,
+			      .ctx = a };
+	int r = cmd_opts_parse(&o, argc, argv, first);
 
-	if (store_open(store, dir, &err) < 0)
-		return cmd_fail(&err);
-	return 0;
+	a->cache_dir = o.cache_dir;
+	return r;
 }
 
 /* "1.2MB", as Docker prints sizes (powers of 1000). */
@@ -170,22 +151,19 @@ static void format_size(char *buf, size_t len, int64_t n)
 static int cache_import(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		COMMON_OPTIONS,
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ 0 },
 	};
 	struct sub_args a = { 0 };
 	struct store *store = NULL;
-	int i = parse_args(argc, argv, opts, &a), rc = 0;
+	int i, r = parse_args(argc, argv, opts, &a, &i), rc = 0;
 
-	if (i < 0)
-		return sub_usage(argv[0], true);
-	if (a.help)
-		return sub_usage(argv[0], false);
+	if (r >= 0)
+		return r;
 	if (i >= argc)
 		return cmd_usage_error("cache import: no file or directory to import");
-	if (open_store(&a, &store))
+	if (cmd_store_open(a.cache_dir, &store))
 		return 1;
 	struct store_import_opts io = { .name = a.name, .arch = a.arch };
 	for (; i < argc && rc == 0; i++) {
@@ -207,7 +185,6 @@ static int cache_import(int argc, char **argv)
 static int cache_ls(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		COMMON_OPTIONS,
 		{ "bytes", no_argument, NULL, OPT_BYTES },
 		{ 0 },
 	};
@@ -216,15 +193,13 @@ static int cache_ls(int argc, char **argv)
 	struct store_entry *entries = NULL;
 	struct uk_err err = { 0 };
 	size_t n = 0;
-	int i = parse_args(argc, argv, opts, &a), rc = 0;
+	int i, r = parse_args(argc, argv, opts, &a, &i), rc = 0;
 
-	if (i < 0)
-		return sub_usage(argv[0], true);
-	if (a.help)
-		return sub_usage(argv[0], false);
+	if (r >= 0)
+		return r;
 	if (i < argc)
 		return cmd_usage_error("cache ls takes no arguments");
-	if (open_store(&a, &store))
+	if (cmd_store_open(a.cache_dir, &store))
 		return 1;
 	if (store_list(store, &entries, &n, &err) < 0) {
 		store_free(store);
@@ -259,18 +234,16 @@ static int cache_ls(int argc, char **argv)
 
 static int cache_rm(int argc, char **argv)
 {
-	static const struct option opts[] = { COMMON_OPTIONS, { 0 } };
+	static const struct option opts[] = { { 0 } };
 	struct sub_args a = { 0 };
 	struct store *store = NULL;
-	int i = parse_args(argc, argv, opts, &a), rc = 0;
+	int i, r = parse_args(argc, argv, opts, &a, &i), rc = 0;
 
-	if (i < 0)
-		return sub_usage(argv[0], true);
-	if (a.help)
-		return sub_usage(argv[0], false);
+	if (r >= 0)
+		return r;
 	if (i >= argc)
 		return cmd_usage_error("cache rm: no image to remove");
-	if (open_store(&a, &store))
+	if (cmd_store_open(a.cache_dir, &store))
 		return 1;
 	for (; i < argc; i++) {
 		struct uk_err err = { 0 };
@@ -290,20 +263,18 @@ static int cache_rm(int argc, char **argv)
 
 static int cache_clean(int argc, char **argv)
 {
-	static const struct option opts[] = { COMMON_OPTIONS, { 0 } };
+	static const struct option opts[] = { { 0 } };
 	struct sub_args a = { 0 };
 	struct store *store = NULL;
 	struct store_gc_stats st = { 0 };
 	struct uk_err err = { 0 };
-	int i = parse_args(argc, argv, opts, &a);
+	int i, rc = parse_args(argc, argv, opts, &a, &i);
 
-	if (i < 0)
-		return sub_usage(argv[0], true);
-	if (a.help)
-		return sub_usage(argv[0], false);
+	if (rc >= 0)
+		return rc;
 	if (i < argc)
 		return cmd_usage_error("cache clean takes no arguments");
-	if (open_store(&a, &store))
+	if (cmd_store_open(a.cache_dir, &store))
 		return 1;
 	int r = store_gc(store, false, &st, &err);
 	if (r < 0 && err.code == EWOULDBLOCK) {
@@ -317,8 +288,16 @@ static int cache_clean(int argc, char **argv)
 		return cmd_fail(&err);
 	char size[32];
 	format_size(size, sizeof(size), st.bytes);
-	printf("removed %zu blob%s (%s) and %zu temporary file%s\n", st.blobs,
-	       st.blobs == 1 ? "" : "s", size, st.temporaries, st.temporaries == 1 ? "" : "s");
+	printf("removed %zu blob%s (%s)", st.blobs, st.blobs == 1 ? "" : "s", size);
+	/* the registry client's files are mentioned when there were some */
+	if (st.partials) {
+		format_size(size, sizeof(size), st.partial_bytes);
+		printf(", %zu partial download%s (%s)", st.partials, st.partials == 1 ? "" : "s",
+		       size);
+	}
+	if (st.sources)
+		printf(", %zu source record%s", st.sources, st.sources == 1 ? "" : "s");
+	printf(" and %zu temporary file%s\n", st.temporaries, st.temporaries == 1 ? "" : "s");
 	return 0;
 }
 
@@ -339,7 +318,6 @@ static int64_t source_date_epoch(void)
 static int cache_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		COMMON_OPTIONS,
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "o", required_argument, NULL, 'o' },
 		{ "output", required_argument, NULL, 'o' },
@@ -348,19 +326,17 @@ static int cache_export(int argc, char **argv)
 	struct sub_args a = { 0 };
 	struct store *store = NULL;
 	struct uk_err err = { 0 };
-	int i = parse_args(argc, argv, opts, &a);
+	int i, rc = parse_args(argc, argv, opts, &a, &i);
 
-	if (i < 0)
-		return sub_usage(argv[0], true);
-	if (a.help)
-		return sub_usage(argv[0], false);
+	if (rc >= 0)
+		return rc;
 	if (!a.output)
 		return cmd_usage_error("cache export: no output file (-o FILE)");
 	if (i >= argc)
 		return cmd_usage_error("cache export: no image to export");
 	if (!strcmp(a.output, "-") && isatty(STDOUT_FILENO))
 		return cmd_usage_error("cache export: refusing to write an archive to a terminal");
-	if (open_store(&a, &store))
+	if (cmd_store_open(a.cache_dir, &store))
 		return 1;
 	struct store_export_opts eo = { .arch = a.arch, .epoch = source_date_epoch() };
 	int r = store_export(store, (const char *const *)argv + i, (size_t)(argc - i), a.output,

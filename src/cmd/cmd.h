@@ -6,7 +6,11 @@
  */
 #pragma once
 
+#include <getopt.h>
+
 #include "util/err.h"
+
+struct store;
 
 struct cmd {
 	const char *name;
@@ -26,3 +30,35 @@ int cmd_help(const struct cmd *cmd);
 
 /* The default store directory: $UNIKIT_CACHE, $XDG_CACHE_HOME/unikit, ~/.cache/unikit. */
 char *cmd_default_cache_dir(void);
+
+/*
+ * The option loop of the commands that work on the store (cache's
+ * subcommands, pull, push): getopt_long_only() over the command's own
+ * options, plus -cache DIR and -h/-help/--help, which it takes itself.
+ */
+struct cmd_opts {
+	const char *usage;	      /* what -h prints to stdout */
+	const struct option *options; /* the command's own, ending with { 0 }; val below 1000 */
+	/* Takes one of them: -1 to go on, or the exit status to stop with. */
+	int (*option)(void *ctx, int val, char *arg);
+	void *ctx;
+	/*
+	 * How a bad option (unknown, or without its value) is reported: with
+	 * what set, as "unikit: error: WHAT: unknown option or missing value
+	 * 'ARG'"; with NULL, by getopt (naming argv[0]), then the usage on stderr.
+	 */
+	const char *what;
+	/* -h prints the usage at once; otherwise only once every option is read without error. */
+	bool help_first;
+	const char *cache_dir; /* set by cmd_opts_parse(): -cache DIR (in argv), or NULL */
+};
+
+/*
+ * Parses argv (argv[0] the command's name). Returns -1 when the command goes
+ * on, with *first the index of its first argument, or the exit status to
+ * return (0 after -h, 2 after a usage error, or what the option callback said).
+ */
+int cmd_opts_parse(struct cmd_opts *o, int argc, char **argv, int *first);
+
+/* Opens the store at dir (NULL: cmd_default_cache_dir()): 0, or 1 after printing the error. */
+int cmd_store_open(const char *dir, struct store **store);

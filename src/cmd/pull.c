@@ -23,11 +23,10 @@ void registry_cli_release(struct registry_cli *cli)
 	free(cli->insecure);
 	free(cli->mirrors);
 	free(cli->cert_files);
-	free(cli->cache_dir);
 	memset(cli, 0, sizeof(*cli));
 }
 
-int registry_cli_add_mirror(struct registry_cli *cli, const char *arg)
+static int registry_cli_add_mirror(struct registry_cli *cli, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	const char *url = eq ? eq + 1 : arg;
@@ -45,7 +44,7 @@ int registry_cli_add_mirror(struct registry_cli *cli, const char *arg)
 	return 0;
 }
 
-void registry_cli_add_insecure(struct registry_cli *cli, const char *host)
+static void registry_cli_add_insecure(struct registry_cli *cli, const char *host)
 {
 	size_t n = cli->opts.n_insecure;
 	cli->insecure = xrealloc(cli->insecure, (n + 1) * sizeof(*cli->insecure));
@@ -54,13 +53,29 @@ void registry_cli_add_insecure(struct registry_cli *cli, const char *host)
 	cli->opts.n_insecure = n + 1;
 }
 
-void registry_cli_add_cert_file(struct registry_cli *cli, const char *path)
+static void registry_cli_add_cert_file(struct registry_cli *cli, const char *path)
 {
 	size_t n = cli->opts.n_cert_files;
 	cli->cert_files = xrealloc(cli->cert_files, (n + 1) * sizeof(*cli->cert_files));
 	cli->cert_files[n] = path;
 	cli->opts.cert_files = cli->cert_files;
 	cli->opts.n_cert_files = n + 1;
+}
+
+int registry_cli_option(struct registry_cli *cli, int val, char *arg)
+{
+	switch (val) {
+	case REGISTRY_CLI_OPT_QUIET:
+		cli->quiet = true;
+		break;
+	case REGISTRY_CLI_OPT_INSECURE:
+		registry_cli_add_insecure(cli, arg);
+		break;
+	case REGISTRY_CLI_OPT_CERT:
+		registry_cli_add_cert_file(cli, arg);
+		break;
+	}
+	return -1;
 }
 
 /* ---- progress ---- */
@@ -242,6 +257,8 @@ void progress_event(void *ctx, const struct registry_event *ev)
 		}
 		fprintf(stderr, "retrying: %s\n", ev->message ? ev->message : "transient failure");
 		break;
+	case REGISTRY_EV_MISSING:
+		return; /* nothing moves yet; build says which image it pulls */
 	case REGISTRY_EV_MANIFEST:
 		if (!pr->tty)
 			fprintf(stderr, "%s: manifest %s\n", pr->verb, ev->digest);
@@ -268,19 +285,14 @@ void progress_event(void *ctx, const struct registry_event *ev)
 
 /* ---- the command ---- */
 
-enum { OPT_ARCH = 1, OPT_QUIET, OPT_CACHE, OPT_MIRROR, OPT_INSECURE, OPT_CERT, OPT_HELP };
-
 static const struct option pull_options[] = {
-	{ "arch", required_argument, NULL, OPT_ARCH },
-	{ "platform", required_argument, NULL, OPT_ARCH },
-	{ "q", no_argument, NULL, OPT_QUIET },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "cache", required_argument, NULL, OPT_CACHE },
-	{ "mirror", required_argument, NULL, OPT_MIRROR },
-	{ "insecure-registry", required_argument, NULL, OPT_INSECURE },
-	{ "cert-file", required_argument, NULL, OPT_CERT },
-	{ "h", no_argument, NULL, OPT_HELP },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "arch", required_argument, NULL, REGISTRY_CLI_OPT_ARCH },
+	{ "platform", required_argument, NULL, REGISTRY_CLI_OPT_ARCH },
+	{ "mirror", required_argument, NULL, REGISTRY_CLI_OPT_MIRROR },
+	{ "q", no_argument, NULL, REGISTRY_CLI_OPT_QUIET },
+	{ "quiet", no_argument, NULL, REGISTRY_CLI_OPT_QUIET },
+	{ "insecure-registry", required_argument, NULL, REGISTRY_CLI_OPT_INSECURE },
+	{ "cert-file", required_argument, NULL, REGISTRY_CLI_OPT_CERT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -302,67 +314,46 @@ static const char pull_usage[] =
 	"Credentials: UNIKIT_REGISTRY_AUTH=\"HOST=USER:PASSWORD[,HOST=USER:PASSWORD]\", then\n"
 	"~/.docker/config.json (auths, credHelpers, credsStore). See docs/registry.md.\n";
 
+static int pull_option(void *ctx, int val, char *arg)
+{
+	struct registry_cli *cli = ctx;
+
+	if (val == REGISTRY_CLI_OPT_ARCH) {
+		cli->opts.arch = arg;
+		return -1;
+	}
+	if (val == REGISTRY_CLI_OPT_MIRROR)
+		return registry_cli_add_mirror(cli, arg) != 0 ? 2 : -1;
+	return registry_cli_option(cli, val, arg);
+}
+
 int cmd_cache_pull(int argc, char **argv)
 {
 	struct registry_cli cli = { 0 };
+	struct cmd_opts o = { .usage = pull_usage,
+			      .options = pull_options,
+			      .option = pull_option,
+			      .ctx = &cli,
+			      .what = "cache pull",
+			      .help_first = true };
 	struct store *store = NULL;
+	struct progress *pr = NULL;
 	struct uk_err err = { 0 };
-	int c, rc = 0;
+	int first, rc = cmd_opts_parse(&o, argc, argv, &first);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, "", pull_options, NULL)) != -1) {
-		switch (c) {
-		case OPT_ARCH:
-			cli.opts.arch = optarg;
-			break;
-		case OPT_QUIET:
-			cli.quiet = true;
-			break;
-		case OPT_CACHE:
-			free(cli.cache_dir);
-			cli.cache_dir = xstrdup(optarg);
-			break;
-		case OPT_MIRROR:
-			if (registry_cli_add_mirror(&cli, optarg) != 0) {
-				registry_cli_release(&cli);
-				return 2;
-			}
-			break;
-		case OPT_INSECURE:
-			registry_cli_add_insecure(&cli, optarg);
-			break;
-		case OPT_CERT:
-			registry_cli_add_cert_file(&cli, optarg);
-			break;
-		case OPT_HELP:
-			registry_cli_release(&cli);
-			fputs(pull_usage, stdout);
-			return 0;
-		default:
-			registry_cli_release(&cli);
-			return cmd_usage_error("cache pull: unknown option or missing value '%s'",
-					       argv[optind - 1]);
-		}
-	}
-	if (optind >= argc) {
-		registry_cli_release(&cli);
-		return cmd_usage_error("cache pull: no image reference given");
-	}
-	if (!cli.cache_dir)
-		cli.cache_dir = cmd_default_cache_dir();
-	struct progress *pr = progress_new("pull", cli.quiet);
-	cli.opts.progress = progress_event;
-	cli.opts.progress_ctx = pr;
-	if (store_open(&store, cli.cache_dir, &err) < 0) {
-		rc = cmd_fail(&err);
+	if (rc >= 0)
+		goto out;
+	if (first >= argc) {
+		rc = cmd_usage_error("cache pull: no image reference given");
 		goto out;
 	}
-	for (int i = optind; i < argc; i++) {
-		if (registry_pull(store, argv[i], &cli.opts, &err) < 0) {
+	pr = progress_new("pull", cli.quiet);
+	cli.opts.progress = progress_event;
+	cli.opts.progress_ctx = pr;
+	rc = cmd_store_open(o.cache_dir, &store);
+	for (int i = first; rc == 0 && i < argc; i++) {
+		if (registry_pull(store, argv[i], &cli.opts, &err) < 0)
 			rc = cmd_fail(&err);
-			break;
-		}
 	}
 out:
 	store_free(store);

@@ -9,17 +9,12 @@
 #include "registry/registry.h"
 #include "util/size.h"
 
-enum { OPT_QUIET = 1, OPT_CACHE, OPT_INSECURE, OPT_CERT, OPT_CHUNK, OPT_HELP };
-
 static const struct option push_options[] = {
-	{ "q", no_argument, NULL, OPT_QUIET },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "cache", required_argument, NULL, OPT_CACHE },
-	{ "insecure-registry", required_argument, NULL, OPT_INSECURE },
-	{ "cert-file", required_argument, NULL, OPT_CERT },
-	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
-	{ "h", no_argument, NULL, OPT_HELP },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "chunk-size", required_argument, NULL, REGISTRY_CLI_OPT_CHUNK },
+	{ "q", no_argument, NULL, REGISTRY_CLI_OPT_QUIET },
+	{ "quiet", no_argument, NULL, REGISTRY_CLI_OPT_QUIET },
+	{ "insecure-registry", required_argument, NULL, REGISTRY_CLI_OPT_INSECURE },
+	{ "cert-file", required_argument, NULL, REGISTRY_CLI_OPT_CERT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -41,66 +36,53 @@ static const char push_usage[] =
 	"Credentials: UNIKIT_REGISTRY_AUTH=\"HOST=USER:PASSWORD[,HOST=USER:PASSWORD]\", then\n"
 	"~/.docker/config.json (auths, credHelpers, credsStore). See docs/registry.md.\n";
 
+static int push_option(void *ctx, int val, char *arg)
+{
+	struct registry_cli *cli = ctx;
+
+	if (val == REGISTRY_CLI_OPT_CHUNK) {
+		struct uk_err err = { 0 };
+		uint64_t chunk;
+		/* a plain number is bytes */
+		if (size_parse(arg, SIZE_BYTES, &chunk, &err) < 0) {
+			uk_err_wrap(&err, "push: -chunk-size");
+			cmd_fail(&err);
+			return 2;
+		}
+		cli->opts.chunk_size = (int64_t)chunk;
+		return -1;
+	}
+	return registry_cli_option(cli, val, arg);
+}
+
 int cmd_cache_push(int argc, char **argv)
 {
 	struct registry_cli cli = { 0 };
+	struct cmd_opts o = { .usage = push_usage,
+			      .options = push_options,
+			      .option = push_option,
+			      .ctx = &cli,
+			      .what = "push",
+			      .help_first = true };
 	struct store *store = NULL;
+	struct progress *pr = NULL;
 	struct uk_err err = { 0 };
-	int c, rc = 0;
+	int first, rc = cmd_opts_parse(&o, argc, argv, &first);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, "", push_options, NULL)) != -1) {
-		switch (c) {
-		case OPT_QUIET:
-			cli.quiet = true;
-			break;
-		case OPT_CACHE:
-			free(cli.cache_dir);
-			cli.cache_dir = xstrdup(optarg);
-			break;
-		case OPT_INSECURE:
-			registry_cli_add_insecure(&cli, optarg);
-			break;
-		case OPT_CERT:
-			registry_cli_add_cert_file(&cli, optarg);
-			break;
-		case OPT_CHUNK: {
-			uint64_t chunk;
-			/* a plain number is bytes */
-			if (size_parse(optarg, SIZE_BYTES, &chunk, &err) < 0) {
-				registry_cli_release(&cli);
-				uk_err_wrap(&err, "push: -chunk-size");
-				cmd_fail(&err);
-				return 2;
-			}
-			cli.opts.chunk_size = (int64_t)chunk;
-			break;
-		}
-		case OPT_HELP:
-			registry_cli_release(&cli);
-			fputs(push_usage, stdout);
-			return 0;
-		default:
-			registry_cli_release(&cli);
-			return cmd_usage_error("push: unknown option or missing value '%s'",
-					       argv[optind - 1]);
-		}
+	if (rc >= 0)
+		goto out;
+	if (first >= argc || argc - first > 2) {
+		rc = cmd_usage_error("push: expected REF [REMOTE]");
+		goto out;
 	}
-	if (optind >= argc || argc - optind > 2) {
-		registry_cli_release(&cli);
-		return cmd_usage_error("push: expected REF [REMOTE]");
-	}
-	if (!cli.cache_dir)
-		cli.cache_dir = cmd_default_cache_dir();
-	struct progress *pr = progress_new("push", cli.quiet);
+	pr = progress_new("push", cli.quiet);
 	cli.opts.progress = progress_event;
 	cli.opts.progress_ctx = pr;
-	if (store_open(&store, cli.cache_dir, &err) < 0)
+	rc = cmd_store_open(o.cache_dir, &store);
+	if (rc == 0 && registry_push(store, argv[first], first + 1 < argc ? argv[first + 1] : NULL,
+				     &cli.opts, &err) < 0)
 		rc = cmd_fail(&err);
-	else if (registry_push(store, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL,
-			       &cli.opts, &err) < 0)
-		rc = cmd_fail(&err);
+out:
 	store_free(store);
 	progress_free(pr);
 	registry_cli_release(&cli);

@@ -23,11 +23,24 @@ struct registry_cli {
 	const char **insecure;
 	struct registry_mirror *mirrors;
 	const char **cert_files;
-	char *cache_dir;
 	bool quiet;
 };
 
 void registry_cli_release(struct registry_cli *cli);
-int registry_cli_add_mirror(struct registry_cli *cli, const char *arg);
-void registry_cli_add_insecure(struct registry_cli *cli, const char *host);
-void registry_cli_add_cert_file(struct registry_cli *cli, const char *path);
+
+/*
+ * The option values of pull and push, whose tables (with -cache and -h added
+ * by cmd_opts_parse()) both have -q/-quiet, -insecure-registry and -cert-file:
+ * their callbacks pass those to registry_cli_option().
+ */
+enum {
+	REGISTRY_CLI_OPT_QUIET = 1,
+	REGISTRY_CLI_OPT_INSECURE,
+	REGISTRY_CLI_OPT_CERT,
+	REGISTRY_CLI_OPT_MIRROR,
+	REGISTRY_CLI_OPT_ARCH,
+	REGISTRY_CLI_OPT_CHUNK,
+};
+
+/* Takes -q, -insecure-registry or -cert-file: -1 to go on (struct cmd_opts' convention). */
+int registry_cli_option(struct registry_cli *cli, int val, char *arg);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Garbage collection: blobs that no entry of index.json reaches go, and so do
- * temporary files that a killed process left behind. Every process holds
+ * temporary files that a killed process left behind, the registry client's
+ * partial downloads, and its records of where the removed blobs came from. Every process holds
  * STORE/.gc.lock shared while it has the store open (it may be about to name
  * a blob it just wrote, or to read one), so the collector takes it exclusive
  * and works alone.
@@ -140,6 +141,31 @@ static bool keep_unless_atomic_tmp(const char *name, const void *ctx)
 	return !tmp;
 }
 
+/* A record of where a blob came from stays while the blob does (the blob sweep has run). */
+static bool keep_source(const char *name, const void *ctx)
+{
+	const struct store *store = ctx;
+	struct stat st;
+
+	return is_hex64(name) && fstatat(store->blobs_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* sweep_dir() on a directory of the store that may not exist. */
+static int sweep_subdir(struct store *store, const char *name,
+			bool (*keep)(const char *name, const void *ctx), const void *ctx,
+			size_t *count, int64_t *bytes, struct uk_err *err)
+{
+	_cleanup_close_ int dfd =
+		openat(store->dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (dfd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return uk_err_errno(err, "store '%s': open '%s'", store->dir, name);
+	}
+	return sweep_dir(store, dfd, name, keep, ctx, count, bytes, err);
+}
+
 static int collect(struct store *store, const struct digest_set *candidates,
 		   struct store_gc_stats *stats, struct uk_err *err)
 {
@@ -160,6 +186,17 @@ static int collect(struct store *store, const struct digest_set *candidates,
 				      &st.temporaries, NULL, err);
 			store_unlock(store);
 		}
+		/*
+		 * Alone with the store, no pull is running either: every partial
+		 * download was left by one that died. Resuming it would save bytes,
+		 * but clean is what reclaims space, and nothing names a partial.
+		 */
+		if (r == 0)
+			r = sweep_subdir(store, STORE_DIR_PARTIAL, keep_nothing, NULL, &st.partials,
+					 &st.partial_bytes, err);
+		if (r == 0)
+			r = sweep_subdir(store, STORE_DIR_SOURCES, keep_source, store, &st.sources,
+					 NULL, err);
 	}
 	digest_set_release(&reachable);
 	if (r == 0 && stats)

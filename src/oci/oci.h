@@ -106,6 +106,14 @@ void oci_image_release(struct oci_image *img);
 struct store; /* opaque */
 
 /*
+ * Directories the registry client keeps in the store, one file per blob named
+ * by its hex digest: partial downloads (src/registry/partial.c) and where
+ * blobs came from (src/registry/sources.c). store_gc() prunes them.
+ */
+#define STORE_DIR_PARTIAL "registry-partial"
+#define STORE_DIR_SOURCES "registry-sources"
+
+/*
  * Opens (creating when missing) the store at dir. An existing directory must
  * be empty or already an OCI image layout. While the store is open the
  * process holds a shared lock on STORE/.gc.lock, so `cache clean` (which needs
@@ -174,15 +182,20 @@ int store_size(struct store *store, const struct oci_desc *desc, int64_t *size, 
 int store_untag(struct store *store, const char *ref, struct uk_err *err);
 
 struct store_gc_stats {
-	size_t blobs;	    /* blobs removed */
-	int64_t bytes;	    /* their size */
-	size_t temporaries; /* stale temporary files removed */
+	size_t blobs;	       /* blobs removed */
+	int64_t bytes;	       /* their size */
+	size_t temporaries;    /* stale temporary files removed */
+	size_t partials;       /* partial downloads removed (STORE_DIR_PARTIAL) */
+	int64_t partial_bytes; /* their size */
+	size_t sources;	       /* records of where removed blobs came from (STORE_DIR_SOURCES) */
 };
 
 /*
- * Removes every blob that no entry of index.json reaches and every stale
- * temporary file. It needs the store to itself: with wait false it fails with
- * code EWOULDBLOCK while another process has the store open, otherwise it waits.
+ * Removes every blob that no entry of index.json reaches, every stale
+ * temporary file, every partial download (no pull is running: each was left by
+ * a pull that died) and the source records of blobs no longer in the store.
+ * It needs the store to itself: with wait false it fails with code EWOULDBLOCK
+ * while another process has the store open, otherwise it waits.
  */
 int store_gc(struct store *store, bool wait, struct store_gc_stats *stats, struct uk_err *err);
 

@@ -2,6 +2,7 @@
 /*
  * Kept partial downloads: while a blob downloads, its bytes also go to
  * STORE/registry-partial/HEX (outside blobs/, so never mistaken for a blob).
+ * `cache clean` (store_gc()) removes what killed pulls left there.
  * A pull that dies leaves that file; the next pull feeds it to a new store
  * writer and asks the registry for the rest with a Range request. Nothing is
  * trusted: the store writer checks the whole blob against its digest, and a
@@ -30,7 +31,7 @@ void reg_partial_init(struct reg_partial *pt)
 int64_t reg_partial_open(struct reg_partial *pt, struct store *store, const struct oci_desc *d,
 			 struct store_writer **w)
 {
-	_cleanup_free_ char *dir = xasprintf("%s/registry-partial", store_dir(store));
+	_cleanup_free_ char *dir = xasprintf("%s/" STORE_DIR_PARTIAL, store_dir(store));
 	struct uk_err err = { 0 };
 	struct stat st;
 

@@ -663,18 +663,27 @@ out:
 int registry_pull_missing(struct store *store, const char *ref, const struct registry_opts *opts,
 			  struct uk_err *err)
 {
+	struct oci_ref parsed = { 0 };
 	struct oci_image img = { 0 };
-	struct uk_err rerr = { 0 };
-	bool complete = false;
+	struct uk_err lack = { 0 };
 
-	if (store_image_resolve(store, ref, opts ? opts->arch : NULL, &img, &rerr) == 0) {
-		complete = store_blob_exists(store, img.config_digest);
-		for (size_t i = 0; complete && i < img.n_layers; i++)
-			complete = store_blob_exists(store, img.layers[i].digest);
+	/* A reference that cannot name anything is not worth a look at the store, nor a pull. */
+	if (oci_ref_parse(&parsed, ref, err) < 0)
+		return -1;
+	oci_ref_release(&parsed);
+	/*
+	 * The one look at the store: resolving reads the manifest and the config
+	 * and checks that every layer is there, so a half-present image fails it.
+	 */
+	if (store_image_resolve(store, ref, opts ? opts->arch : NULL, &img, &lack) == 0) {
 		oci_image_release(&img);
-	}
-	uk_err_release(&rerr);
-	if (complete)
 		return 0;
-	return registry_pull(store, ref, opts, err);
+	}
+	struct registry_event ev = { .kind = REGISTRY_EV_MISSING, .ref = ref, .message = lack.msg };
+	reg_emit(opts, &ev);
+	int rc = registry_pull(store, ref, opts, err);
+	if (rc < 0)
+		uk_err_wrap(err, "%s and could not be pulled", lack.msg);
+	uk_err_release(&lack);
+	return rc;
 }

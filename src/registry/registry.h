@@ -30,6 +30,7 @@ enum registry_event_kind {
 	REGISTRY_EV_RETRY,    /* a transient failure; message says which, retrying */
 	REGISTRY_EV_MANIFEST, /* a manifest or index is stored (pull) or put (push) */
 	REGISTRY_EV_FINISH,   /* the operation is done; ref is the name, digest its manifest */
+	REGISTRY_EV_MISSING, /* pull_missing: the store lacks ref or a blob of it (message: what) */
 };
 
 struct registry_event {
@@ -78,8 +79,11 @@ int registry_pull(struct store *store, const char *ref, const struct registry_op
 
 /*
  * What `build` calls for every image: nothing happens (and no network is used)
- * when ref already resolves in the store for opts->arch with all its layers;
- * otherwise the image is pulled as by registry_pull().
+ * when ref already resolves in the store for opts->arch with its config and
+ * all its layers; otherwise REGISTRY_EV_MISSING is emitted and the image is
+ * pulled as by registry_pull(), which fetches only the blobs the store lacks.
+ * When that pull fails, the error says first what the store lacks ("image
+ * 'R': layer sha256:... is not in the store and could not be pulled: ...").
  */
 int registry_pull_missing(struct store *store, const char *ref, const struct registry_opts *opts,
 			  struct uk_err *err);

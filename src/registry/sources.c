@@ -4,6 +4,7 @@
  * "REGISTRY<TAB>REPOSITORY" per repository a blob was pulled from or pushed
  * to. A push asks a registry to mount a blob from such a repository instead
  * of uploading it again. The file is a hint: losing it costs an upload.
+ * `cache clean` (store_gc()) removes the records of blobs it removed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 
 static char *sources_path(struct store *store, const char *digest)
 {
-	return xasprintf("%s/registry-sources/%s", store_dir(store), digest + 7);
+	return xasprintf("%s/" STORE_DIR_SOURCES "/%s", store_dir(store), digest + 7);
 }
 
 static bool line_field_ok(const char *s)
@@ -50,7 +51,7 @@ void reg_sources_add(struct store *store, const char *digest, const char *regist
 		}
 	} else {
 		uk_err_release(&err);
-		_cleanup_free_ char *dir = xasprintf("%s/registry-sources", store_dir(store));
+		_cleanup_free_ char *dir = xasprintf("%s/" STORE_DIR_SOURCES, store_dir(store));
 		if (fs_mkdir_p(dir, 0755, &err) < 0) {
 			uk_err_release(&err);
 			return;

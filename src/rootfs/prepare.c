@@ -23,6 +23,22 @@ static char *node_dir(const struct spec *spec, const json_t *node)
 	return xstrndup(file, (size_t)(slash - file));
 }
 
+/* Announces the pull registry_pull_missing() is about to make; passes every event on. */
+struct pull_events {
+	const struct rootfs_prepare_opts *opts;
+	const struct registry_opts *registry;
+};
+
+static void pull_event(void *ctx, const struct registry_event *ev)
+{
+	const struct pull_events *pe = ctx;
+
+	if (ev->kind == REGISTRY_EV_MISSING && pe->opts->announce)
+		pe->opts->announce(pe->opts->announce_ctx, "pull", ev->ref);
+	if (pe->registry->progress)
+		pe->registry->progress(pe->registry->progress_ctx, ev);
+}
+
 /*
  * built maps "DIR\nNAME" to the image an @pkg: reference resolved to, so that a package that
  * several containers use is resolved (its Debian packages, its tag) once per build.
@@ -61,28 +77,23 @@ static int prepare_one(struct spec *spec, struct store *store, json_t *ref, json
 		return 0;
 	}
 
-	const struct registry_opts *ro = opts->registry ? opts->registry : &no_registry_opts;
-	if (!opts->pull) {
-		struct oci_image img = { 0 };
-		struct uk_err probe = { 0 };
-		const char *arch = ro->arch;
-		if (store_image_resolve(store, name, arch, &img, &probe) == 0) {
-			oci_image_release(&img);
-			return 0;
-		}
-		uk_err_release(&probe);
+	const struct registry_opts *base = opts->registry ? opts->registry : &no_registry_opts;
+	struct pull_events pe = { .opts = opts, .registry = base };
+	struct registry_opts ro = *base;
+	ro.progress = pull_event;
+	ro.progress_ctx = &pe;
+	int r;
+	if (opts->pull) {
+		if (opts->announce)
+			opts->announce(opts->announce_ctx, "pull", name);
+		r = registry_pull(store, name, &ro, err);
+	} else {
+		/* looks at the store (once) and pulls only when something is missing */
+		r = registry_pull_missing(store, name, &ro, err);
 	}
-	if (opts->announce)
-		opts->announce(opts->announce_ctx, "pull", name);
-	int r = opts->pull ? registry_pull(store, name, ro, err)
-			   : registry_pull_missing(store, name, ro, err);
-	if (r < 0) {
-		uk_err_wrap(err, "image '%s' is not in the store and could not be pulled", name);
-		if (where)
-			uk_err_wrap(err, "%s", where);
-		return -1;
-	}
-	return 0;
+	if (r < 0 && where)
+		uk_err_wrap(err, "%s", where);
+	return r;
 }
 
 static int prepare_list(struct spec *spec, struct store *store, json_t *list, const char *key,

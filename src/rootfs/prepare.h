@@ -3,9 +3,9 @@
  * Before assembly: every image a spec names is made present in the store.
  * `@pkg:` templates are built from their package directories (LinuxKit's
  * form) and replaced in the spec by the store name they build; other
- * references are pulled from their registry when the store lacks them
- * (always, with pull), so a build whose images are all in the store makes no
- * network request.
+ * references go to registry_pull_missing(), which pulls an image when the
+ * store lacks it or any blob of it (registry_pull(), always, with pull), so a
+ * build whose images are all complete in the store makes no network request.
  */
 #pragma once
 

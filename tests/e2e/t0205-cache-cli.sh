@@ -39,6 +39,34 @@ test_expect_success 'unknown options are usage errors' '
 	test_grep "no file or directory to import" err
 '
 
+test_expect_success 'pull and push: a bad option is one error line, and -h before it wins' '
+	rc=0 && unikit cache pull -frob x 2>err || rc=$? &&
+	test $rc = 2 &&
+	echo "unikit: error: cache pull: unknown option or missing value '"'"'-frob'"'"'" >want &&
+	test_cmp want err &&
+	rc=0 && unikit push -q -chunk-size 2>err || rc=$? &&
+	test $rc = 2 &&
+	echo "unikit: error: push: unknown option or missing value '"'"'-chunk-size'"'"'" >want &&
+	test_cmp want err &&
+	unikit cache pull -h -frob >out &&
+	test_grep -q "^usage: unikit cache pull \[-cache DIR\]" out &&
+	unikit push --help -frob >out &&
+	test_grep -q "^usage: unikit cache push \[-cache DIR\]" out &&
+	test_must_fail unikit pull -frob -h 2>err &&
+	test_grep -q "cache pull: unknown option" err
+'
+
+test_expect_success 'the other subcommands: getopt names a bad option, the usage follows, even after -h' '
+	rc=0 && unikit cache ls -h -frob >out 2>err || rc=$? &&
+	test $rc = 2 &&
+	test_must_fail test -s out &&
+	test_grep -qx "ls: unrecognized option '"'"'-frob'"'"'" err &&
+	test_grep -q "^usage: unikit cache ls \[-cache DIR\] \[-bytes\]" err &&
+	test_must_fail unikit cache export -o 2>err &&
+	test_grep -q "^export: option '"'"'-o'"'"' requires an argument" err &&
+	test_grep -q "^usage: unikit cache export" err
+'
+
 test_expect_success '-cache and --cache, before or after the subcommand' '
 	unikit cache import -cache one "$IMAGES/small.oci.tar" >/dev/null &&
 	unikit cache ls --cache one >a &&

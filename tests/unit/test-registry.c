@@ -343,11 +343,12 @@ static void test_headers(void **state)
 	reg_resp_release(&r);
 }
 
-/* An image in a fresh store, named ref: a config, one layer, a manifest. */
-static void put_image(struct store *store, const char *ref, const char *arch)
+/* An image in a fresh store, named ref: a config, one layer (its digest in layer_d), a manifest. */
+static void put_image(struct store *store, const char *ref, const char *arch,
+		      char layer_d[OCI_DIGEST_MAX])
 {
 	struct uk_err err = { 0 };
-	char cfg_d[OCI_DIGEST_MAX], layer_d[OCI_DIGEST_MAX], man_d[OCI_DIGEST_MAX];
+	char cfg_d[OCI_DIGEST_MAX], man_d[OCI_DIGEST_MAX];
 	char *cfg = xasprintf("{\"architecture\":\"%s\",\"os\":\"linux\",\"rootfs\":"
 			      "{\"type\":\"layers\",\"diff_ids\":[]}}",
 			      arch);
@@ -368,36 +369,77 @@ static void put_image(struct store *store, const char *ref, const char *arch)
 	free(man);
 }
 
+/* Keeps the message of the last REGISTRY_EV_MISSING. */
+static void on_missing(void *ctx, const struct registry_event *ev)
+{
+	char **msg = ctx;
+
+	if (ev->kind != REGISTRY_EV_MISSING)
+		return;
+	free(*msg);
+	*msg = xstrdup(ev->message);
+}
+
 static void test_pull_missing(void **state)
 {
 	char dir[] = "/tmp/unikit-test-registry.XXXXXX";
+	char layer_d[OCI_DIGEST_MAX];
 	struct uk_err err = { 0 };
 	struct store *store = NULL;
+	char *missing = NULL;
 	/* Port 1 on loopback: nothing listens, so any network use fails. */
 	static const char ref[] = "127.0.0.1:1/unit/img:1";
 
 	assert_non_null(mkdtemp(dir));
 	char *path = xasprintf("%s/store", dir);
 	assert_int_equal(store_open(&store, path, &err), 0);
-	put_image(store, ref, "amd64");
+	put_image(store, ref, "amd64", layer_d);
 
-	struct registry_opts opts = { .arch = "amd64" };
+	struct registry_opts opts = { .arch = "amd64",
+				      .progress = on_missing,
+				      .progress_ctx = &missing };
 	assert_int_equal(registry_pull_missing(store, ref, &opts, &err), 0);
+	assert_null(missing);
 
 	/* Another platform is missing: the registry is asked, and is not there. */
 	opts.arch = "arm64";
 	assert_int_equal(registry_pull_missing(store, ref, &opts, &err), -1);
 	assert_non_null(strstr(err.msg, "registry '127.0.0.1:1': connect:"));
+	assert_non_null(missing);
 	uk_err_release(&err);
 
-	/* A name that is not in the store: the same. */
+	/* A name that is not in the store: the same, and the error says so first. */
 	opts.arch = "amd64";
 	assert_int_equal(registry_pull_missing(store, "127.0.0.1:1/unit/other:1", &opts, &err), -1);
-	assert_true(str_has_prefix(err.msg, "pull '127.0.0.1:1/unit/other:1': "));
+	assert_true(str_has_prefix(err.msg, "image '127.0.0.1:1/unit/other:1' is not in the store "
+					    "and could not be pulled: pull "
+					    "'127.0.0.1:1/unit/other:1': "));
+	assert_string_equal(missing, "image '127.0.0.1:1/unit/other:1' is not in the store");
+	uk_err_release(&err);
+
+	/* Half-present: the manifest is there, a layer is not; the error names the layer. */
+	char *blob = xasprintf("%s/blobs/sha256/%s", path, layer_d + 7);
+	assert_int_equal(unlink(blob), 0);
+	char *want = xasprintf("image '%s': layer %s is not in the store", ref, layer_d);
+	assert_int_equal(registry_pull_missing(store, ref, &opts, &err), -1);
+	assert_string_equal(missing, want);
+	assert_true(str_has_prefix(err.msg, want));
+	assert_non_null(strstr(err.msg, " and could not be pulled: pull '127.0.0.1:1/unit/img:1': "
+					"registry '127.0.0.1:1': connect:"));
+	uk_err_release(&err);
+
+	/* A reference that cannot name an image: neither the store nor the registry is asked. */
+	free(missing);
+	missing = NULL;
+	assert_int_equal(registry_pull_missing(store, "127.0.0.1:1/Unit:", &opts, &err), -1);
+	assert_true(str_has_prefix(err.msg, "invalid reference '127.0.0.1:1/Unit:': "));
+	assert_null(missing);
 	uk_err_release(&err);
 
 	store_free(store);
 	assert_int_equal(fs_rm_rf(dir, &err), 0);
+	free(want);
+	free(blob);
 	free(path);
 }
 
