@@ -5,7 +5,10 @@
 #   of the first service of bench/b03-boot.yml (one onboot container, one
 #   service), as a ratio to the same for a trivial static init
 #   (bench/b03-init.c: prints a line, powers off) on the same kernel, command
-#   line and QEMU. Target: at most 1.15. The median of B03_RUNS boots (3).
+#   line and QEMU. Target: at most 1.15. B03_RUNS (5) boots of each,
+#   alternating; the ratio of the fastest boots and the ratio of the medians
+#   are printed: the machines are shared, and a boot is only ever slowed by
+#   its neighbours, so the fastest is the closest to the cost of the boot.
 # - init's own time, from exec to the first onboot container started, from
 #   /run/unikit/boot-times (the service prints it). Target: under 50 ms.
 # - examples/minimal.yml's initramfs size (target: at most 8 MiB), and a boot
@@ -15,7 +18,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 UNIKIT="$PWD/$BUILD/unikit"
 dir="$PWD/$BUILD/bench/b03"
-runs=${B03_RUNS:-3}
+runs=${B03_RUNS:-5}
 mkdir -p "$dir"
 export UNIKIT_CACHE=${UNIKIT_CACHE:-$PWD/$BUILD/fixtures/system-store}
 export UNIKIT_DEB_CACHE=${UNIKIT_DEB_CACHE:-$PWD/$BUILD/fixtures/debs}
@@ -63,6 +66,10 @@ print(f"{seen:.3f}")
 PY
 }
 
+fastest() {
+	sort -n | head -n 1
+}
+
 median() {
 	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
@@ -95,7 +102,10 @@ for i in $(seq "$runs"); do
 done
 trivial=$(median <"$dir/trivial.times")
 system=$(median <"$dir/unikit.times")
+trivial_best=$(fastest <"$dir/trivial.times")
+system_best=$(fastest <"$dir/unikit.times")
 init_ms=$(median <"$dir/init.times")
+init_best=$(fastest <"$dir/init.times")
 modules_ms=$(median <"$dir/modules.times")
 kernel_trivial=$(median <"$dir/trivial.kernel")
 kernel_system=$(median <"$dir/unikit.kernel")
@@ -112,12 +122,13 @@ else
 fi
 
 isize=$(stat -c %s "$dir/unikit-initrd.img")
-awk -v t="$trivial" -v s="$system" -v ms="$init_ms" -v size="$size" -v n="$runs" -v m="$mem128" \
+awk -v t="$trivial" -v s="$system" -v tb="$trivial_best" -v sb="$system_best" \
+	-v ms="$init_ms" -v mb="$init_best" -v size="$size" -v n="$runs" -v m="$mem128" \
 	-v kt="$kernel_trivial" -v ks="$kernel_system" -v isize="$isize" -v mods="$modules_ms" 'BEGIN {
-	printf "boot to first output (median of %d, TCG): trivial init %.2f s, unikit first service %.2f s\n", n, t, s
-	printf "boot to first service ratio: %.2f (target <= 1.15)\n", s / t
-	printf "  the kernel ran init at %.2f s (trivial) and %.2f s (unikit: %.2f MiB of initramfs to unpack)\n", kt, ks, isize / 1048576
-	printf "init exec to first onboot container: %d ms (target < 50 ms), of which loading modules %d ms\n", ms, mods
+	printf "boot to first output (%d boots each, TCG): trivial init fastest %.2f s, median %.2f s; unikit first service fastest %.2f s, median %.2f s\n", n, tb, t, sb, s
+	printf "boot to first service ratio: %.2f fastest, %.2f median (target <= 1.15)\n", sb / tb, s / t
+	printf "  the kernel ran init at %.2f s (trivial) and %.2f s (unikit: %.2f MiB of initramfs to unpack), medians\n", kt, ks, isize / 1048576
+	printf "init exec to first onboot container: %d ms fastest, %d ms median (target < 50 ms), of which loading modules %d ms (median)\n", mb, ms, mods
 	printf "minimal.yml initramfs: %.2f MiB (target <= 8 MiB)\n", size / 1048576
 	printf "minimal.yml with -mem 128: %s\n", m
 }'
