@@ -33,7 +33,7 @@ static const char *const kind_name[] = { "onboot", "service", "onshutdown" };
  * crun and runc protect themselves against CVE-2019-5736 by copying their own
  * binary into a sealed memfd and executing that, unless they already run
  * from one: under TCG each copy and re-exec of a dynamically linked crun
- * costs tenth of seconds, and it happens on every create, start and delete.
+ * costs tenths of a second, and it happens on every create, start and delete.
  * So init makes that copy once, sealed the way the runtimes check for
  * (runc's memfd-bind does the same), and runs the runtime from it. Scripts
  * (the host tests' fake runtimes) cannot run from a close-on-exec fd: they
