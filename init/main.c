@@ -287,7 +287,7 @@ static void boot_system(struct init *in, int64_t t0)
 		fatal(in, "cannot move the initramfs to a tmpfs");
 	if (switched > 0) {
 		log_debug("the initramfs was a %s", switched == 1 ? "tmpfs: a bind mount of it is /"
-								 : "ramfs: copied into a tmpfs");
+								  : "ramfs: copied into a tmpfs");
 		log_phase_at(t_root, "root moved to tmpfs");
 	}
 	log_phase("filesystems mounted");
