@@ -228,9 +228,8 @@ static int parse_args(int argc, char **argv, struct build_opts *o)
 	struct uk_err err = { 0 };
 	int c;
 
-	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long_only(argc, argv, ":hqo:", opts, NULL)) != -1) {
+	while ((c = cmd_getopt("build", argc, argv, "hqo:", opts)) != -1) {
 		switch (c) {
 		case 'f':
 			if (add_formats(o, optarg) != 0)
@@ -280,11 +279,8 @@ static int parse_args(int argc, char **argv, struct build_opts *o)
 			break;
 		case 'h':
 			return -1;
-		case ':':
-			return cmd_usage_error("build: option '%s' needs a value",
-					       argv[optind - 1]);
-		default:
-			return cmd_usage_error("build: unknown option '%s'", argv[optind - 1]);
+		default: /* '?': cmd_getopt() said what was wrong */
+			return 2;
 		}
 	}
 	if (optind >= argc)

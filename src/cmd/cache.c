@@ -48,11 +48,13 @@ static int cache_export(int argc, char **argv);
 
 struct cache_sub {
 	const char *name;
+	const char *what; /* "cache NAME", for cmd_bad_option() */
 	int (*fn)(int argc, char **argv);
 	const char *usage; /* "unikit cache NAME ARGS" */
 };
 
-#define SUB_ROW(n, f, args, summary) { #n, f, "usage: unikit cache " #n " [-cache DIR]" args "\n" },
+#define SUB_ROW(n, f, args, summary) \
+	{ #n, "cache " #n, f, "usage: unikit cache " #n " [-cache DIR]" args "\n" },
 static const struct cache_sub subcommands[] = { CACHE_SUBCOMMANDS(SUB_ROW) };
 #undef SUB_ROW
 
@@ -113,13 +115,14 @@ static int sub_option(void *ctx, int val, char *arg)
 
 /*
  * Parses argv (argv[0] the subcommand) with its options: -1 with *first the
- * index of its first argument, or the exit status to return. getopt names a
- * bad option, and the subcommand's usage follows.
+ * index of its first argument, or the exit status to return.
  */
 static int parse_args(int argc, char **argv, const struct option *options, struct sub_args *a,
 		      int *first)
 {
-	struct cmd_opts o = { .usage = find_sub(argv[0])->usage,
+	const struct cache_sub *s = find_sub(argv[0]);
+	struct cmd_opts o = { .usage = s->usage,
+			      .what = s->what,
 			      .options = options,
 			      .option = sub_option,
 			      .ctx = a };
@@ -361,7 +364,7 @@ static int cache_main(int argc, char **argv)
 	while (lead < argc && is_cache_option(argv[lead], &takes_value))
 		lead += takes_value ? 2 : 1;
 	if (lead > argc)
-		return cmd_usage_error("cache: option '%s' needs a directory", argv[argc - 1]);
+		return cmd_bad_option("cache", argv[argc - 1], true);
 	if (lead >= argc) {
 		fputs(cache_usage, stderr);
 		return 2;
@@ -380,6 +383,8 @@ static int cache_main(int argc, char **argv)
 		fputs(cache_usage, stdout);
 		return 0;
 	}
+	if (name[0] == '-' && name[1])
+		return cmd_bad_option("cache", name, false);
 	const struct cache_sub *s = find_sub(name);
 	if (!s) {
 		cmd_usage_error("unknown cache subcommand '%s'", name);

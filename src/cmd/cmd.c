@@ -35,6 +35,35 @@ int cmd_help(const struct cmd *cmd)
 	return 0;
 }
 
+int cmd_bad_option(const char *cmd, const char *opt, bool missing_value)
+{
+	if (missing_value)
+		return cmd_usage_error("%s: option '%s' needs a value (see 'unikit help %s')", cmd,
+				       opt, cmd);
+	return cmd_usage_error("%s: unknown option '%s' (see 'unikit help %s')", cmd, opt, cmd);
+}
+
+int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	_cleanup_free_ char *optstring = xasprintf(":%s", shortopts);
+	int at = optind;
+
+	opterr = 0;
+	int c = getopt_long_only(argc, argv, optstring, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	/*
+	 * Name the whole argument as typed. getopt has moved past it, except
+	 * for an unknown letter inside a cluster of short options ("-frob" when
+	 * -f exists): there optind still points at it, and nothing was permuted
+	 * since the call that started that argument.
+	 */
+	const char *arg = optind > at || optind >= argc ? argv[optind - 1] : argv[optind];
+	cmd_bad_option(cmd, arg, c == ':');
+	return '?';
+}
+
 char *cmd_default_cache_dir(void)
 {
 	const char *v = getenv("UNIKIT_CACHE");
@@ -72,8 +101,7 @@ int cmd_opts_parse(struct cmd_opts *o, int argc, char **argv, int *first)
 	memcpy(all + ARRAY_SIZE(common), o->options, n * sizeof(*all));
 	o->cache_dir = NULL;
 	optind = 0; /* glibc: start afresh */
-	opterr = !o->what;
-	while ((c = getopt_long_only(argc, argv, "", all, NULL)) != -1) {
+	while ((c = cmd_getopt(o->what, argc, argv, "", all)) != -1) {
 		if (c == OPT_CACHE) {
 			o->cache_dir = optarg;
 		} else if (c == OPT_HELP) {
@@ -81,10 +109,6 @@ int cmd_opts_parse(struct cmd_opts *o, int argc, char **argv, int *first)
 			if (o->help_first)
 				break;
 		} else if (c == '?') {
-			if (o->what)
-				return cmd_usage_error("%s: unknown option or missing value '%s'",
-						       o->what, argv[optind - 1]);
-			fputs(o->usage, stderr);
 			return 2;
 		} else {
 			int r = o->option(o->ctx, c, optarg);

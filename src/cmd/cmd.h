@@ -28,6 +28,24 @@ _printf_(1, 2) int cmd_usage_error(const char *fmt, ...);
 /* Prints the usage of cmd to stdout and returns 0. */
 int cmd_help(const struct cmd *cmd);
 
+/*
+ * Reports a bad option of the command typed as cmd ("build", "cache ls"),
+ * the one way every command does:
+ *   unikit: error: CMD: unknown option 'OPT' (see 'unikit help CMD')
+ *   unikit: error: CMD: option 'OPT' needs a value (see 'unikit help CMD')
+ * opt is the argument as typed. Returns 2.
+ */
+int cmd_bad_option(const char *cmd, const char *opt, bool missing_value);
+
+/*
+ * getopt_long_only() for the command typed as cmd, with getopt's own messages
+ * off: shortopts without a leading ':' (this adds it). Returns what getopt
+ * returns, except that a bad option is reported with cmd_bad_option() and
+ * comes back as '?', on which the command returns 2.
+ */
+int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
 /* The default store directory: $UNIKIT_CACHE, $XDG_CACHE_HOME/unikit, ~/.cache/unikit. */
 char *cmd_default_cache_dir(void);
 
@@ -42,11 +60,7 @@ struct cmd_opts {
 	/* Takes one of them: -1 to go on, or the exit status to stop with. */
 	int (*option)(void *ctx, int val, char *arg);
 	void *ctx;
-	/*
-	 * How a bad option (unknown, or without its value) is reported: with
-	 * what set, as "unikit: error: WHAT: unknown option or missing value
-	 * 'ARG'"; with NULL, by getopt (naming argv[0]), then the usage on stderr.
-	 */
+	/* The command as typed ("cache ls", "push"), for cmd_bad_option(). */
 	const char *what;
 	/* -h prints the usage at once; otherwise only once every option is read without error. */
 	bool help_first;

@@ -68,7 +68,7 @@ static int pkg_build_main(int argc, char **argv)
 	int c, ret = 0;
 
 	optind = 1;
-	while ((c = getopt_long_only(argc, argv, "fqh", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt("pkg build", argc, argv, "fqh", longopts)) != -1) {
 		switch (c) {
 		case 'c':
 			free(cache);
@@ -89,7 +89,7 @@ static int pkg_build_main(int argc, char **argv)
 		case 'h':
 			fputs(PKG_USAGE, stdout);
 			return 0;
-		default:
+		default: /* '?': cmd_getopt() said what was wrong */
 			return 2;
 		}
 	}
@@ -142,7 +142,7 @@ static int pkg_show_tag_main(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long_only(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt("pkg show-tag", argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'o':
 			opts.org = optarg;
@@ -150,7 +150,7 @@ static int pkg_show_tag_main(int argc, char **argv)
 		case 'h':
 			fputs(PKG_USAGE, stdout);
 			return 0;
-		default:
+		default: /* '?': cmd_getopt() said what was wrong */
 			return 2;
 		}
 	}
@@ -180,6 +180,8 @@ static int pkg_main(int argc, char **argv)
 		return pkg_build_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "show-tag"))
 		return pkg_show_tag_main(argc - 1, argv + 1);
+	if (argv[1][0] == '-' && argv[1][1])
+		return cmd_bad_option("pkg", argv[1], false);
 	return cmd_usage_error("unknown pkg subcommand '%s' (build or show-tag)", argv[1]);
 }
 

@@ -327,14 +327,15 @@ static int pull_option(void *ctx, int val, char *arg)
 	return registry_cli_option(cli, val, arg);
 }
 
-int cmd_cache_pull(int argc, char **argv)
+/* what: the command as typed, "cache pull" or "pull" */
+static int pull(const char *what, int argc, char **argv)
 {
 	struct registry_cli cli = { 0 };
 	struct cmd_opts o = { .usage = pull_usage,
 			      .options = pull_options,
 			      .option = pull_option,
 			      .ctx = &cli,
-			      .what = "cache pull",
+			      .what = what,
 			      .help_first = true };
 	struct store *store = NULL;
 	struct progress *pr = NULL;
@@ -362,9 +363,14 @@ out:
 	return rc;
 }
 
+int cmd_cache_pull(int argc, char **argv)
+{
+	return pull("cache pull", argc, argv);
+}
+
 static int pull_main(int argc, char **argv)
 {
-	return cmd_cache_pull(argc, argv);
+	return pull("pull", argc, argv);
 }
 
 const struct cmd cmd_pull = {

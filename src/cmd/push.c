@@ -55,14 +55,15 @@ static int push_option(void *ctx, int val, char *arg)
 	return registry_cli_option(cli, val, arg);
 }
 
-int cmd_cache_push(int argc, char **argv)
+/* what: the command as typed, "cache push" or "push" */
+static int push(const char *what, int argc, char **argv)
 {
 	struct registry_cli cli = { 0 };
 	struct cmd_opts o = { .usage = push_usage,
 			      .options = push_options,
 			      .option = push_option,
 			      .ctx = &cli,
-			      .what = "push",
+			      .what = what,
 			      .help_first = true };
 	struct store *store = NULL;
 	struct progress *pr = NULL;
@@ -89,9 +90,19 @@ out:
 	return rc;
 }
 
+int cmd_cache_push(int argc, char **argv)
+{
+	return push("cache push", argc, argv);
+}
+
+static int push_main(int argc, char **argv)
+{
+	return push("push", argc, argv);
+}
+
 const struct cmd cmd_push = {
 	.name = "push",
 	.summary = "push an image from the store to a registry",
 	.usage = push_usage,
-	.fn = cmd_cache_push,
+	.fn = push_main,
 };

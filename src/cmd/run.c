@@ -296,7 +296,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		fputs(usage, stdout);
 		return 0;
 	default:
-		return 2; /* getopt said what was wrong */
+		return 2; /* '?': cmd_getopt() said what was wrong */
 	}
 }
 
@@ -312,13 +312,7 @@ static int parse_args(int argc, char **argv, struct opts *o, const char **path)
 
 	/* options may come before or after PATH (and after LinuxKit's "qemu") */
 	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, ":vh", long_opts, NULL)) != -1) {
-		if (c == ':')
-			return cmd_usage_error("option '%s' needs a value", argv[optind - 1]);
-		if (c == '?')
-			return cmd_usage_error("unknown option '%s' (see 'unikit help run')",
-					       argv[optind - 1]);
+	while ((c = cmd_getopt("run", argc, argv, "vh", long_opts)) != -1) {
 		int r = parse_opt(o, c, optarg);
 		if (r >= 0)
 			return r;

@@ -5,6 +5,18 @@
 
 static int version_main(int argc, char **argv)
 {
+	/* -h is read as an option only to be refused below with any argument, as it always was */
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = cmd_getopt("version", argc, argv, "h", opts)) != -1) {
+		if (c == '?')
+			return 2;
+	}
 	if (argc > 1)
 		return cmd_usage_error("version takes no arguments");
 	printf("unikit version %s\n", UNIKIT_VERSION);

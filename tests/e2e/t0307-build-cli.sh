@@ -49,7 +49,7 @@ test_expect_success 'an unknown format or option is a usage error' '
 	test_must_fail unikit build -format iso-nothing cli.yml 2>err &&
 	test_grep "unknown format .iso-nothing." err &&
 	test_must_fail unikit build -bogus cli.yml 2>err &&
-	test_grep "unknown option" err &&
+	test_grep -qx "unikit: error: build: unknown option .-bogus. (see .unikit help build.)" err &&
 	test_must_fail unikit build 2>err &&
 	test_grep "no spec file" err
 '

@@ -26,8 +26,8 @@ fails_with() {
 }
 
 test_expect_success 'an unknown option is a usage error' '
-	fails_with 2 "unknown option .-bogus." run -bogus p &&
-	fails_with 2 "option .-mem. needs a value" run p -mem &&
+	fails_with 2 "run: unknown option .-bogus. \(see .unikit help run.\)$" run -bogus p &&
+	fails_with 2 "run: option .-mem. needs a value \(see .unikit help run.\)$" run p -mem &&
 	fails_with 2 "run: missing PATH" run &&
 	fails_with 2 "run: missing PATH" run qemu &&
 	fails_with 2 "run: one PATH expected, got .a. and .b." run a b
