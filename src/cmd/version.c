@@ -3,9 +3,10 @@
 
 #include "cmd/cmd.h"
 
+extern const struct cmd cmd_version;
+
 static int version_main(int argc, char **argv)
 {
-	/* -h is read as an option only to be refused below with any argument, as it always was */
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -16,6 +17,8 @@ static int version_main(int argc, char **argv)
 	while ((c = cmd_getopt("version", argc, argv, "h", opts)) != -1) {
 		if (c == '?')
 			return 2;
+		if (c == 'h')
+			return cmd_help(&cmd_version);
 	}
 	if (argc > 1)
 		return cmd_usage_error("version takes no arguments");

@@ -82,4 +82,11 @@ test_expect_success 'the whole argument is named, wherever it is and however spe
 		push ref --cache
 '
 
+test_expect_success 'version -h prints its usage; an argument is refused' '
+	unikit version -h >out &&
+	test_grep -x "usage: unikit version" out &&
+	rc=0 && { unikit version now 2>err || rc=$?; } && test "$rc" = 2 &&
+	test_grep -x "unikit: error: version takes no arguments" err
+'
+
 test_done
