@@ -64,6 +64,11 @@ int main(int argc, char **argv)
 		cmd = find_command(argv[2]);
 		if (!cmd)
 			return cmd_usage_error("unknown command '%s'", argv[2]);
+		if (argc > 3) {
+			/* `help cache ls`: the subcommand's own -h */
+			char *sub[] = { argv[2], argv[3], "-h", NULL };
+			return cmd->fn(3, sub);
+		}
 		return cmd_help(cmd);
 	}
 	cmd = find_command(name);

@@ -89,4 +89,13 @@ test_expect_success 'version -h prints its usage; an argument is refused' '
 	test_grep -x "unikit: error: version takes no arguments" err
 '
 
+test_expect_success 'help CMD SUB shows the subcommand help, as CMD SUB -h' '
+	unikit help cache ls >help &&
+	unikit cache ls -h >dash-h &&
+	test_grep "^usage: unikit cache ls " help &&
+	test_cmp dash-h help &&
+	rc=0 && { unikit help cache frob 2>err || rc=$?; } && test "$rc" = 2 &&
+	test_grep "unknown cache subcommand .frob." err
+'
+
 test_done
