@@ -59,8 +59,9 @@ run)
 	[ -x "$bundle/run" ] || { echo "fake runtime: no $bundle/run" >&2; exit 1; }
 	echo "$name" >>"$state/created"
 	if $detach; then
-		"$bundle/run" &
-		echo $! >"$pidfile"
+		# not this shell's child: sh reaps any child it finds ended when it
+		# waits for a command, and init would never see the container end
+		("$bundle/run" & echo $! >"$pidfile")
 		exit 0
 	fi
 	# in the foreground: signals go on to the process, the end deletes it
