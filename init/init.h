@@ -51,6 +51,8 @@ __attribute__((format(printf, 2, 3))) void log_phase_at(int64_t us, const char *
 void log_phase_file(const char *path);
 /* Writes all of buf to fd, retrying on EINTR and short writes. */
 void write_all(int fd, const char *buf, size_t len);
+/* Copies SIZE bytes from IN's offset to OUT (sendfile); 0, or -1 with errno. */
+int copy_all(int out, int in, off_t size);
 int64_t now_ms(void);	     /* CLOCK_MONOTONIC */
 int64_t since_boot_us(void); /* CLOCK_BOOTTIME */
 

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -27,20 +26,8 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *st
 				  st->st_mode & 07777);
 	int r = 0;
 
-	if (in < 0 || out < 0) {
+	if (in < 0 || out < 0 || copy_all(out, in, st->st_size) < 0)
 		r = -1;
-	} else {
-		for (off_t left = st->st_size; left > 0;) {
-			ssize_t n = sendfile(out, in, NULL, left > (1 << 30) ? (1 << 30) : left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				r = -1;
-				break;
-			}
-			left -= n;
-		}
-	}
 	if (in >= 0)
 		close(in);
 	if (out >= 0)

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,16 +52,7 @@ static void runtime_seal(struct init *in)
 	fd = memfd_create("unikit-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		goto out;
-	for (off_t left = st.st_size; left > 0;) {
-		ssize_t n = sendfile(fd, src, NULL, (size_t)left);
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			goto fail;
-		}
-		left -= n;
-	}
-	if (fcntl(fd, F_ADD_SEALS, seals) < 0)
+	if (copy_all(fd, src, st.st_size) < 0 || fcntl(fd, F_ADD_SEALS, seals) < 0)
 		goto fail;
 	in->runtime_fd = fd;
 	fd = -1;
