@@ -237,7 +237,10 @@ void mounts_unmount_all(void);
 
 /* ---- modules.c ---- */
 
-/* Loads the modules for the devices present and /etc/modules-load; the count loaded. */
+/*
+ * Makes modules.devname's nodes in /dev, loads /etc/modules-load and the
+ * modules for the devices present; the count loaded.
+ */
 int modules_load_all(const char *root);
 struct modules;
 struct modules *modules_open(const char *dir);
@@ -247,8 +250,6 @@ void modules_match(struct modules *m, const char *modalias,
 		   void (*fn)(struct modules *m, const char *name, void *arg), void *arg);
 /* Loads NAME and its dependencies (deps first); 1 loaded, 0 already there, -1 failed. */
 int modules_load(struct modules *m, const char *name, const char *params);
-/* Makes /dev/NODE for each line of modules.devname under ROOT. */
-void modules_static_nodes(const char *root);
 /* The modprobe command (init called by that name); its exit status. */
 int modules_modprobe(int argc, char **argv);
 

@@ -295,10 +295,8 @@ static void boot_system(struct init *in, int64_t t0)
 	if (!getenv("HOME"))
 		setenv("HOME", "/", 1);
 	reboot(RB_DISABLE_CAD); /* Ctrl-Alt-Del becomes SIGINT */
-	if (!in->opt.modules_off) {
-		modules_static_nodes("");
+	if (!in->opt.modules_off)
 		log_phase("modules loaded (%d)", modules_load_all(""));
-	}
 	net_hostname();
 	net_loopback_up();
 	resolv_conf_target();

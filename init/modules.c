@@ -370,45 +370,23 @@ static void load_listed(struct modules *m, const char *file)
 	free(text);
 }
 
-int modules_load_all(const char *root)
+/* ROOT/lib/modules/RELEASE of the running kernel into DIR; -1 if uname fails. */
+static int modules_dir(const char *root, char *dir, size_t len)
 {
 	struct utsname u;
-	char dir[PATH_MAX], file[PATH_MAX];
 
 	if (uname(&u) < 0)
-		return 0;
-	pathf(dir, sizeof(dir), "%s/lib/modules/%s", root, u.release);
-	struct modules *m = modules_open(dir);
-	if (!m) {
-		log_debug("no modules.alias or modules.dep in '%s'", dir);
-		return 0;
-	}
-	pathf(file, sizeof(file), "%s/etc/modules-load", root);
-	load_listed(m, file);
-	/* a bus driver (virtio_pci) makes new devices appear: again until none loads */
-	for (int pass = 0; pass < 4; pass++) {
-		int count = 0;
-		scan_buses(m, &count);
-		/* the CPU's features (crc32c_intel) are on the cpu subsystem's own device */
-		if (pass == 0)
-			load_for(m, AT_FDCWD, "/sys/devices/system/cpu/modalias", &count);
-		if (count == 0)
-			break;
-	}
-	int loaded = m->loaded;
-	modules_close(m);
-	return loaded;
+		return -1;
+	return pathf(dir, len, "%s/lib/modules/%s", root, u.release);
 }
 
-/* modules.devname's nodes ("tun net/tun c10:200"), so that opening one loads its module. */
-void modules_static_nodes(const char *root)
+/* modules.devname's nodes ("tun net/tun c10:200") under ROOT, so that opening one loads its module.
+ */
+static void static_nodes(struct modules *m, const char *root)
 {
-	struct utsname u;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 32];
 
-	if (uname(&u) < 0)
-		return;
-	pathf(path, sizeof(path), "%s/lib/modules/%s/modules.devname", root, u.release);
+	pathf(path, sizeof(path), "%s/modules.devname", m->dir);
 	char *text = read_file(path, 1 << 20, NULL);
 	for (char *line = text, *next; line && *line; line = next) {
 		char name[64], node[128], type;
@@ -433,6 +411,35 @@ void modules_static_nodes(const char *root)
 			log_debug("cannot make '%s': %s", path, strerror(errno));
 	}
 	free(text);
+}
+
+int modules_load_all(const char *root)
+{
+	char dir[PATH_MAX], file[PATH_MAX];
+
+	if (modules_dir(root, dir, sizeof(dir)) < 0)
+		return 0;
+	struct modules *m = modules_open(dir);
+	if (!m) {
+		log_debug("no modules.alias or modules.dep in '%s'", dir);
+		return 0;
+	}
+	static_nodes(m, root);
+	pathf(file, sizeof(file), "%s/etc/modules-load", root);
+	load_listed(m, file);
+	/* a bus driver (virtio_pci) makes new devices appear: again until none loads */
+	for (int pass = 0; pass < 4; pass++) {
+		int count = 0;
+		scan_buses(m, &count);
+		/* the CPU's features (crc32c_intel) are on the cpu subsystem's own device */
+		if (pass == 0)
+			load_for(m, AT_FDCWD, "/sys/devices/system/cpu/modalias", &count);
+		if (count == 0)
+			break;
+	}
+	int loaded = m->loaded;
+	modules_close(m);
+	return loaded;
 }
 
 struct probe {
@@ -515,9 +522,9 @@ __attribute__((format(printf, 1, 2))) static void kmsg(const char *fmt, ...)
  */
 int modules_modprobe(int argc, char **argv)
 {
+	static const char usage[] = "usage: modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]\n";
 	bool quiet = false, all = false;
 	int i = 1;
-	struct utsname u;
 	char dir[PATH_MAX], params[1024] = "";
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -531,19 +538,17 @@ int modules_modprobe(int argc, char **argv)
 			else if (*o == 'a')
 				all = true;
 			else if (*o != 'b' && *o != 's') { /* blacklist, syslog: nothing to do */
-				fprintf(stderr,
-					"usage: modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]\n");
+				fputs(usage, stderr);
 				return 2;
 			}
 		}
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]\n");
+		fputs(usage, stderr);
 		return 2;
 	}
-	if (uname(&u) < 0)
+	if (modules_dir("", dir, sizeof(dir)) < 0)
 		return 1;
-	pathf(dir, sizeof(dir), "/lib/modules/%s", u.release);
 	struct modules *m = modules_open(dir);
 	if (!m) {
 		if (!quiet)
