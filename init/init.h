@@ -186,7 +186,10 @@ struct init {
 void sup_step(struct init *in, int timeout_ms);
 /* Starts ARGV with its output on out_fd (-1: inherit); the pid or -1 (logged). */
 pid_t sup_spawn(struct init *in, char *const argv[], int out_fd);
-/* Sets J's pid; if that process was reaped already, J has ended with its status. */
+/*
+ * Sets J's pid; if that process was reaped already, J has ended with its
+ * status. Call it right after the sup_run() that started the process.
+ */
 void sup_claim(struct init *in, struct job *j, pid_t pid);
 /* Runs ARGV to its end while the loop goes on; its wait status, or -1 if it did not start. */
 int sup_run(struct init *in, char *const argv[], int out_fd);

@@ -335,8 +335,6 @@ int runtime_start(struct init *in, struct job *j)
 	}
 	pid_file(in, j, pidf, sizeof(pidf));
 	unlink(pidf);
-	/* what is reaped unknown from now on may be this container: nothing older */
-	memset(in->unclaimed, 0, sizeof(in->unclaimed));
 	int status = sup_run(in, apart ? create : run_bg, j->wfd);
 	j->created = true; /* even a failed create may leave something to delete */
 	if (status != 0) {

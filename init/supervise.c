@@ -347,6 +347,12 @@ int sup_run(struct init *in, char *const argv[], int out_fd)
 		log_warn("cannot run '%s': too many nested waits", argv[0]);
 		return -1;
 	}
+	/*
+	 * An unknown child reaped from now on may be what this run starts (a
+	 * detached container) and is claimed right after it: nothing older, whose
+	 * pid may have been reused since.
+	 */
+	memset(in->unclaimed, 0, sizeof(in->unclaimed));
 	w.pid = sup_spawn(in, argv, out_fd);
 	if (w.pid < 0)
 		return -1;
