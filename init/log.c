@@ -128,16 +128,21 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "[   3.456]": US microseconds as the console shows a time since boot. */
+static const char *stamp(char *buf, size_t len, int64_t us)
+{
+	msgf(buf, len, "[%4lld.%03lld]", (long long)(us / 1000000), (long long)(us / 1000 % 1000));
+	return buf;
+}
+
 void log_debug(const char *fmt, ...)
 {
 	va_list ap;
+	char level[48], t[32];
 
 	if (!log_debug_on)
 		return;
-	int64_t us = since_boot_us();
-	char level[40];
-	msgf(level, sizeof(level), "debug: [%4lld.%03lld] ", (long long)(us / 1000000),
-	     (long long)(us / 1000 % 1000));
+	msgf(level, sizeof(level), "debug: %s ", stamp(t, sizeof(t), since_boot_us()));
 	va_start(ap, fmt);
 	vlog(level, fmt, ap);
 	va_end(ap);
@@ -163,14 +168,13 @@ int64_t since_boot_us(void)
 
 static void vphase(int64_t us, const char *fmt, va_list ap)
 {
-	char what[80], line[96];
+	char what[80], line[96], t[32];
 
 	vsnprintf(what, sizeof(what), fmt, ap);
 	msgf(line, sizeof(line), "%lld.%03lld %s\n", (long long)(us / 1000000),
 	     (long long)(us / 1000 % 1000), what);
 	if (!log_quiet)
-		log_info("[%4lld.%03lld] %s", (long long)(us / 1000000),
-			 (long long)(us / 1000 % 1000), what);
+		log_info("%s %s", stamp(t, sizeof(t), us), what);
 	if (phase_fd >= 0)
 		write_all(phase_fd, line, strlen(line));
 	else if (nphases < PHASES_MAX)
