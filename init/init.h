@@ -182,8 +182,13 @@ struct init {
 
 /* ---- supervise.c: the event loop ---- */
 
-/* Polls signals and job output for at most timeout_ms (-1 forever); reaps children. */
+/*
+ * Polls signals and job output for at most timeout_ms (-1 forever); reaps
+ * children. unikit.shutdown's deadline ends the wait and sets in->shutdown.
+ */
 void sup_step(struct init *in, int timeout_ms);
+/* How long the supervision loop may wait: 0 when a service ended, else until the next restart. */
+int sup_next_wait(struct init *in);
 /* Starts ARGV with its output on out_fd (-1: inherit); the pid or -1 (logged). */
 pid_t sup_spawn(struct init *in, char *const argv[], int out_fd);
 /*

@@ -238,11 +238,6 @@ static _Noreturn void supervise(struct init *in)
 {
 	for (;;) {
 		int64_t now = now_ms();
-		if (in->shutdown_at_ms && now >= in->shutdown_at_ms &&
-		    in->shutdown == SHUTDOWN_NONE) {
-			log_info("unikit.shutdown=%d: powering off", in->opt.shutdown_s);
-			in->shutdown = SHUTDOWN_POWEROFF;
-		}
 		if (in->shutdown != SHUTDOWN_NONE)
 			shutdown_system(in);
 		for (size_t i = 0; i < in->njobs; i++) {
@@ -259,7 +254,7 @@ static _Noreturn void supervise(struct init *in)
 		}
 		/* a signal read while a runtime ran (a nested wait) has nothing left to wake us */
 		if (in->shutdown == SHUTDOWN_NONE)
-			sup_step(in, -1);
+			sup_step(in, sup_next_wait(in));
 	}
 }
 

@@ -230,8 +230,7 @@ static void handle_signal(struct init *in, int sig)
 	}
 }
 
-/* The earliest time something is due: an ended job, a restart or unikit.shutdown. */
-static int timeout_for(struct init *in, int timeout_ms)
+int sup_next_wait(struct init *in)
 {
 	int64_t now = now_ms(), due = -1;
 
@@ -242,14 +241,27 @@ static int timeout_for(struct init *in, int timeout_ms)
 		if (j->state == JOB_BACKOFF && (due < 0 || j->next_start_ms < due))
 			due = j->next_start_ms;
 	}
-	if (in->shutdown_at_ms && (due < 0 || in->shutdown_at_ms < due))
-		due = in->shutdown_at_ms;
 	if (due < 0)
+		return -1;
+	return due > now ? (int)(due - now > 60000 ? 60000 : due - now) : 0;
+}
+
+/*
+ * unikit.shutdown's deadline is an event like a poweroff signal, whichever
+ * wait init is in: a nested one (an onshutdown container, a runtime call)
+ * wakes for it too.
+ */
+static int until_shutdown(struct init *in, int timeout_ms)
+{
+	if (!in->shutdown_at_ms || in->shutdown != SHUTDOWN_NONE)
 		return timeout_ms;
-	int64_t wait = due > now ? due - now : 0;
-	if (timeout_ms >= 0 && wait > timeout_ms)
-		return timeout_ms;
-	return (int)(wait > 60000 ? 60000 : wait);
+	int64_t left = in->shutdown_at_ms - now_ms();
+	if (left <= 0) {
+		log_info("unikit.shutdown=%d: powering off", in->opt.shutdown_s);
+		in->shutdown = SHUTDOWN_POWEROFF;
+		return 0;
+	}
+	return timeout_ms < 0 || left < timeout_ms ? (int)left : timeout_ms;
 }
 
 void sup_step(struct init *in, int timeout_ms)
@@ -267,7 +279,7 @@ void sup_step(struct init *in, int timeout_ms)
 		owner[n] = in->jobs[i];
 		pfd[n++] = (struct pollfd){ .fd = in->jobs[i]->rfd, .events = POLLIN };
 	}
-	int r = poll(pfd, n, timeout_for(in, timeout_ms));
+	int r = poll(pfd, n, until_shutdown(in, timeout_ms));
 	if (r < 0 && errno != EINTR)
 		log_warn("poll: %s", strerror(errno));
 	if (r > 0 && (pfd[0].revents & POLLIN)) {
@@ -286,6 +298,7 @@ void sup_step(struct init *in, int timeout_ms)
 	free(pfd);
 	free(owner);
 	reap(in);
+	until_shutdown(in, 0);
 }
 
 void sup_claim(struct init *in, struct job *j, pid_t pid)

@@ -17,6 +17,7 @@ wait_for() {
 # once `start` is called, as crun starts a container's process; `run` starts it
 # at once (--detach), or waits for it, passing SIGTERM and SIGINT on, and
 # deletes it; it records created and deleted names in $FAKE_RUNTIME_STATE.
+# A bundle's runtime-delay file holds seconds `run` waits before it starts.
 init_fake_runtime() {
 	cat >"$1" <<'EOF'
 #!/bin/sh
@@ -58,10 +59,16 @@ run)
 	name=$1
 	[ -x "$bundle/run" ] || { echo "fake runtime: no $bundle/run" >&2; exit 1; }
 	echo "$name" >>"$state/created"
+	# a slow runtime, for tests of what init does while it waits
+	if [ -f "$bundle/runtime-delay" ]; then sleep "$(cat "$bundle/runtime-delay")"; fi
 	if $detach; then
-		# not this shell's child: sh reaps any child it finds ended when it
-		# waits for a command, and init would never see the container end
-		("$bundle/run" & echo $! >"$pidfile")
+		# Never a shell's child, as crun's detached container: a shell reaps
+		# any child it finds ended (dash even in a subshell about to exit),
+		# and init, the subreaper, would never see the container end.
+		# setsid -f forks it off and returns; it writes its own pid.
+		setsid -f sh -c 'echo $$ >"$1.new" && mv "$1.new" "$1" && exec "$2"' \
+			sh "$pidfile" "$bundle/run"
+		while [ ! -s "$pidfile" ]; do sleep 0.01; done
 		exit 0
 	fi
 	# in the foreground: signals go on to the process, the end deletes it

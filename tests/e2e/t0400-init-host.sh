@@ -183,4 +183,21 @@ test_expect_success 'a poweroff during a slow onboot stops it and skips the rest
 	! grep -q "must not run" slow.out
 '
 
+test_expect_success 'init sleeps while the runtime runs, though a service ended meanwhile' '
+	init_container idle services 000-ends "exit 0" "restart\tno\n" &&
+	init_container idle services 001-slow "exec sleep 1000" &&
+	echo 3 >idle/containers/services/001-slow/runtime-delay
+	"$UNIKIT_INIT" --test-root "$PWD/idle" --cmdline "unikit.debug unikit.grace=1 unikit.shutdown=1" \
+		>idle.out 2>&1 &
+	pid=$! &&
+	wait_for idle.out "service .001-slow. started" &&
+	ticks=$(awk "{ print \$14 + \$15 }" /proc/$pid/stat) &&
+	wait $pid &&
+	ended=$(grep -n "000-ends. (pid [0-9]*) ended" idle.out | cut -d: -f1) &&
+	started=$(grep -n "service .001-slow. started" idle.out | cut -d: -f1) &&
+	test "$ended" -lt "$started" &&
+	echo "init used $ticks clock ticks of CPU in 3 s of waiting" &&
+	test "$ticks" -lt 50
+'
+
 test_done
