@@ -125,11 +125,19 @@ $(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBUNIKIT)
 deps:
 	@scripts/install-deps
 
+# crun for pkg/runtime, built statically from Debian's source package. Not in
+# `all` (it fetches the source): `unikit pkg build pkg/runtime` asks for it,
+# check, demo and bench make it first. One for every $(BUILD): an input of a
+# package, not a part of unikit.
+CRUN_BIN := build/crun/crun
+$(CRUN_BIN): pkg/runtime/build-crun
+	pkg/runtime/build-crun $(@D)
+
 tests: all $(UNIT_BINS) $(FUZZ_BINS)
 
 # Unit tests, fuzz corpus replays and end-to-end scripts; ends with "N passed, N failed".
 check: deps
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory tests $(CRUN_BIN)
 	@BUILD=$(BUILD) tests/run $(TESTS)
 
 # Only the unit tests and fuzz replays (CI also runs these under SANITIZE=1).
@@ -138,11 +146,11 @@ check-unit: deps
 	@BUILD=$(BUILD) tests/run --unit
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(CRUN_BIN)
 	@BUILD=$(BUILD) scripts/demo
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(CRUN_BIN)
 	@BUILD=$(BUILD) bench/run
 
 FORMAT_SRCS = $(wildcard src/*.c src/*/*.c src/*/*.h init/*.c init/*.h tests/unit/*.c \
