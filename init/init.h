@@ -250,6 +250,11 @@ void mounts_unmount_all(void);
  * modules for the devices present; the count loaded.
  */
 int modules_load_all(const char *root);
+/*
+ * Loads the modules for the CPU's features (crc32c_intel, aesni_intel): faster
+ * versions of what the kernel has already, so nothing waits for them; the count.
+ */
+int modules_load_cpu(const char *root);
 struct modules;
 struct modules *modules_open(const char *dir);
 void modules_close(struct modules *m);

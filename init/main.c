@@ -377,6 +377,9 @@ int main(int argc, char **argv)
 	runtime_run_all(&in, JOB_ONBOOT, dir);
 	log_phase("onboot done");
 	start_services(&in);
+	/* only faster versions of what the kernel has: after what the boot waits for */
+	if (!in.test && !in.opt.modules_off)
+		log_phase("CPU feature modules loaded (%d)", modules_load_cpu(""));
 	if (in.opt.shutdown_s >= 0)
 		in.shutdown_at_ms = now_ms() + (int64_t)in.opt.shutdown_s * 1000;
 	supervise(&in);

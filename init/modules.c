@@ -431,12 +431,26 @@ int modules_load_all(const char *root)
 	for (int pass = 0; pass < 4; pass++) {
 		int count = 0;
 		scan_buses(m, &count);
-		/* the CPU's features (crc32c_intel) are on the cpu subsystem's own device */
-		if (pass == 0)
-			load_for(m, AT_FDCWD, "/sys/devices/system/cpu/modalias", &count);
 		if (count == 0)
 			break;
 	}
+	int loaded = m->loaded;
+	modules_close(m);
+	return loaded;
+}
+
+int modules_load_cpu(const char *root)
+{
+	char dir[PATH_MAX];
+	int count = 0;
+
+	if (modules_dir(root, dir, sizeof(dir)) < 0)
+		return 0;
+	struct modules *m = modules_open(dir);
+	if (!m)
+		return 0;
+	/* the CPU's features are the modalias of the cpu subsystem's own device */
+	load_for(m, AT_FDCWD, "/sys/devices/system/cpu/modalias", &count);
 	int loaded = m->loaded;
 	modules_close(m);
 	return loaded;

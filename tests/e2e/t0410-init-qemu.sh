@@ -31,7 +31,7 @@ test_expect_success 'the initramfs is made' '
 
 # boot OUTPUT KERNEL-OPTIONS: boots the initramfs until it powers off (or 300 s pass)
 boot() {
-	timeout -k 5 300 qemu-system-x86_64 -accel tcg -m 256 -nographic -no-reboot \
+	timeout -k 5 300 qemu-system-x86_64 -accel tcg -cpu max -m 256 -nographic -no-reboot \
 		-kernel "$KERNEL/vmlinuz" -initrd initrd.cpio \
 		-append "console=ttyS0 panic=-1 quiet $2" \
 		-device virtio-rng-pci -netdev user,id=n0 \
@@ -60,6 +60,13 @@ test_expect_success 'the virtio modules load with their dependencies first, eth0
 	n=$(grep -n "loaded module .virtio_net." "$CONSOLE" | cut -d: -f1) &&
 	test "$f" -lt "$n" &&
 	test_grep "hostname .unikit-525400123456." "$CONSOLE"
+'
+
+test_expect_success 'the CPU feature modules load once the services started' '
+	test_grep -E "unikit: \[ *[0-9]+\.[0-9]{3}\] CPU feature modules loaded \(1\)" "$CONSOLE" &&
+	c=$(grep -n "loaded module .crc32c_intel." "$CONSOLE" | cut -d: -f1) &&
+	s=$(grep -n "services started" "$CONSOLE" | cut -d: -f1) &&
+	test "$s" -lt "$c"
 '
 
 test_expect_success 'onboot containers run in order through crun; a failure is reported and the boot goes on' '
