@@ -463,6 +463,8 @@ static int prepare(struct opts *o, const char *path, struct prep *p, struct uk_e
 		return -1;
 	if (p->uefi && run_state_fw_vars(p->state, &p->fw, &p->fw_vars, err) < 0)
 		return -1;
+	if (p->img.initrd && run_state_initrd(p->state, &p->img.initrd, err) < 0)
+		return -1;
 	p->pidfile = xasprintf("%s/" RUN_PIDFILE, p->state);
 	p->console_log = xasprintf("%s/" RUN_CONSOLE_LOG, p->state);
 	return 0;

@@ -183,6 +183,14 @@ int run_state_esp(const char *dir, enum run_arch arch, const char *efi, char **e
 /* The VM's own copy of the firmware's variable store (or of a combined image). */
 int run_state_fw_vars(const char *dir, const struct run_firmware *fw, char **vars,
 		      struct uk_err *err);
+/*
+ * When *initrd is a gzip-compressed initramfs (archives one after another,
+ * each a gzip member or uncompressed, as unikit, LinuxKit and dracut write
+ * them), writes it decompressed to dir/initrd.cpio and points *initrd there;
+ * any other leaves *initrd as it is. The guest's kernel then copies what it
+ * would have inflated in emulated code.
+ */
+int run_state_initrd(const char *dir, char **initrd, struct uk_err *err);
 /* Removes dir/qemu.pid if it still names pid. */
 void run_state_pidfile_remove(const char *dir, pid_t pid);
 #define RUN_PIDFILE "qemu.pid"

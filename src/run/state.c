@@ -8,6 +8,7 @@
  *   disk.img     disks made for -disk size=N without a file (disk1.img, ...)
  *   data.iso     the -data / -data-file metadata disk
  *   esp.img      the EFI system partition an .efi image boots from
+ *   initrd.cpio  the initramfs, decompressed (initrd.c)
  *   *VARS*.fd    the VM's UEFI variable store
  *   console.log  the console of the last run
  * Every file appears whole or not at all.

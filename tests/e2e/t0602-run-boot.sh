@@ -3,6 +3,7 @@
 # unikit run boots a kernel+initrd in real QEMU: the guest sees the disks
 # with their sizes, reads the -data metadata CD, has the state directory's
 # MAC address (the same on the next run), and a clean poweroff exits 0.
+# QEMU gets the initramfs decompressed (the state directory's initrd.cpio).
 # -accel auto says which accelerator it picked.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-run.sh"
@@ -24,6 +25,7 @@ test_expect_success 'a guest that powers off exits 0, having seen its disks and 
 	printf "hostname: unikit-test\nanswer: 42\n\n" >want && test_cmp want config &&
 	test_grep -qx "user-data $(md5sum <meta.txt | cut -d" " -f1)" said &&
 	test_grep -qx "mac $(cat vm-state/mac-addr)" said &&
+	zcat vm-initrd.img | cmp - vm-state/initrd.cpio &&
 	guest_says vm-state/console.log | test_grep -qx "powering off" &&
 	test ! -e vm-state/qemu.pid
 '
@@ -34,6 +36,7 @@ test_expect_success 'the next run has the same MAC; -accel auto says what it pic
 		-wait-for "mac ([0-9a-f]{2}:){5}[0-9a-f]{2}" vm </dev/null >out 2>err &&
 	guest_says out | test_grep -qx "mac $mac" &&
 	test_grep -q "console matched" err &&
+	test_grep -q -- " -initrd vm-state/initrd.cpio " err &&
 	if test_grep -q "^unikit: using KVM$" err; then
 		echo KVM >accel-picked
 	else

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "run/run.h"
 #include "util/fs.h"
 #include "util/proc.h"
+#include "util/strbuf.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -535,6 +537,114 @@ static void test_state_disk(void **state)
 	tmpdir_free(dir);
 }
 
+/* Appends a newc entry (c_filesize, name, data), padded as the kernel reads it. */
+static void cpio_entry(struct strbuf *sb, const char *name, const char *data)
+{
+	strbuf_addf(sb, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", 1u,
+		    0100644u, 0u, 0u, 1u, 0u, strlen(data), 0u, 0u, 0u, 0u, strlen(name) + 1, 0u);
+	strbuf_add(sb, name, strlen(name) + 1);
+	while (sb->len % 4)
+		strbuf_addch(sb, 0);
+	strbuf_addstr(sb, data);
+	while (sb->len % 4)
+		strbuf_addch(sb, 0);
+}
+
+static void cpio_archive(struct strbuf *sb, const char *name, const char *data)
+{
+	cpio_entry(sb, name, data);
+	cpio_entry(sb, "TRAILER!!!", "");
+}
+
+static void gzip_append(struct strbuf *sb, const void *data, size_t len)
+{
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
+	size_t bound = libdeflate_gzip_compress_bound(c, len);
+
+	strbuf_grow(sb, bound);
+	size_t n = libdeflate_gzip_compress(c, data, len, sb->buf + sb->len, bound);
+	assert_true(n > 0);
+	strbuf_setlen(sb, sb->len + n);
+	libdeflate_free_compressor(c);
+}
+
+/* run_state_initrd on data: 1 when it made dir/initrd.cpio (its content in *out), else 0. */
+static int state_initrd(const char *dir, const struct strbuf *data, struct strbuf *out)
+{
+	struct uk_err err = { 0 };
+	_cleanup_free_ char *src = xasprintf("%s/x-initrd.img", dir);
+	_cleanup_free_ char *made = xasprintf("%s/initrd.cpio", dir);
+	char *initrd = xstrdup(src);
+
+	unlink(made);
+	write_file(src, data->buf, data->len);
+	assert_int_equal(run_state_initrd(dir, &initrd, &err), 0);
+	int r = strcmp(initrd, src) != 0;
+	if (r) {
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		assert_string_equal(initrd, made);
+		assert_int_equal(fs_read_file(made, 1 << 20, &text, &len, &err), 0);
+		strbuf_reset(out);
+		strbuf_add(out, text, len);
+	} else {
+		assert_int_equal(access(made, F_OK), -1);
+	}
+	free(initrd);
+	return r;
+}
+
+static void test_state_initrd(void **state)
+{
+	char *dir = tmpdir_new();
+	_cleanup_strbuf_ struct strbuf main_cpio = STRBUF_INIT, early = STRBUF_INIT,
+				       in = STRBUF_INIT, out = STRBUF_INIT, want = STRBUF_INIT;
+
+	cpio_archive(&main_cpio, "init", "#!/bin/sh\necho hello from the initramfs\n");
+	cpio_archive(&early, "kernel/x86/microcode/GenuineIntel.bin", "ucode");
+
+	/* one gzip member, as unikit and LinuxKit write it: inflated */
+	gzip_append(&in, main_cpio.buf, main_cpio.len);
+	assert_int_equal(state_initrd(dir, &in, &out), 1);
+	assert_int_equal(out.len, main_cpio.len);
+	assert_memory_equal(out.buf, main_cpio.buf, main_cpio.len);
+
+	/* an uncompressed early cpio (microcode) first, zeros after the member: kept */
+	strbuf_reset(&in);
+	strbuf_add(&in, early.buf, early.len);
+	strbuf_add(&in, "\0\0\0\0", 4);
+	gzip_append(&in, main_cpio.buf, main_cpio.len);
+	strbuf_add(&in, "\0\0\0\0\0\0\0\0", 8);
+	strbuf_add(&want, early.buf, early.len);
+	strbuf_add(&want, main_cpio.buf, main_cpio.len);
+	assert_int_equal(state_initrd(dir, &in, &out), 1);
+	assert_int_equal(out.len, want.len);
+	assert_memory_equal(out.buf, want.buf, want.len);
+
+	/* uncompressed already: nothing to do */
+	assert_int_equal(state_initrd(dir, &main_cpio, &out), 0);
+	/* another compression (xz's magic), a gzip of something not cpio, a cut member */
+	strbuf_reset(&in);
+	strbuf_add(&in,
+		   "\xfd"
+		   "7zXZ\0 and the rest",
+		   19);
+	assert_int_equal(state_initrd(dir, &in, &out), 0);
+	strbuf_reset(&in);
+	gzip_append(&in, "not a cpio archive", 18);
+	assert_int_equal(state_initrd(dir, &in, &out), 0);
+	strbuf_reset(&in);
+	gzip_append(&in, main_cpio.buf, main_cpio.len);
+	strbuf_setlen(&in, in.len - 9);
+	assert_int_equal(state_initrd(dir, &in, &out), 0);
+	/* an early cpio that does not end (no trailer) */
+	strbuf_reset(&in);
+	cpio_entry(&in, "init", "x");
+	gzip_append(&in, main_cpio.buf, main_cpio.len);
+	assert_int_equal(state_initrd(dir, &in, &out), 0);
+	tmpdir_free(dir);
+}
+
 /* ---- the QEMU command line -------------------------------------------- */
 
 static void vm_init(struct run_vm *vm, struct run_image *img)
@@ -830,15 +940,25 @@ static void test_kvm_probe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_disk_parse),    cmocka_unit_test(test_publish_parse),
-		cmocka_unit_test(test_publish_check), cmocka_unit_test(test_net_accel_arch),
-		cmocka_unit_test(test_mac),	      cmocka_unit_test(test_format_detect),
-		cmocka_unit_test(test_format_efi),    cmocka_unit_test(test_image_detect),
-		cmocka_unit_test(test_firmware),      cmocka_unit_test(test_state_identity),
-		cmocka_unit_test(test_state_pidfile), cmocka_unit_test(test_state_disk),
-		cmocka_unit_test(test_argv_kernel),   cmocka_unit_test(test_argv_boot_devices),
-		cmocka_unit_test(test_argv_modes),    cmocka_unit_test(test_argv_quote),
-		cmocka_unit_test(test_watch),	      cmocka_unit_test(test_kvm_probe),
+		cmocka_unit_test(test_disk_parse),
+		cmocka_unit_test(test_publish_parse),
+		cmocka_unit_test(test_publish_check),
+		cmocka_unit_test(test_net_accel_arch),
+		cmocka_unit_test(test_mac),
+		cmocka_unit_test(test_format_detect),
+		cmocka_unit_test(test_format_efi),
+		cmocka_unit_test(test_image_detect),
+		cmocka_unit_test(test_firmware),
+		cmocka_unit_test(test_state_identity),
+		cmocka_unit_test(test_state_pidfile),
+		cmocka_unit_test(test_state_disk),
+		cmocka_unit_test(test_state_initrd),
+		cmocka_unit_test(test_argv_kernel),
+		cmocka_unit_test(test_argv_boot_devices),
+		cmocka_unit_test(test_argv_modes),
+		cmocka_unit_test(test_argv_quote),
+		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_kvm_probe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
