@@ -20,6 +20,9 @@
 
 #include "init.h"
 
+/* How long after the services start the CPU feature modules are loaded. */
+#define CPU_MODULES_DELAY_MS 1000
+
 static const char *const action_name[] = { "", "poweroff", "reboot", "halt" };
 
 static _Noreturn void fatal(struct init *in, const char *msg)
@@ -236,8 +239,20 @@ static _Noreturn void shutdown_system(struct init *in)
 /* The supervision loop: restarts, unikit.shutdown, signals; never returns. */
 static _Noreturn void supervise(struct init *in)
 {
+	/*
+	 * The CPU feature modules are only faster versions of what the kernel
+	 * has: they wait until the services are under way, not to hold up their
+	 * first steps (or their first lines, which pass through this loop).
+	 */
+	int64_t cpu_modules_at =
+		in->test || in->opt.modules_off ? 0 : now_ms() + CPU_MODULES_DELAY_MS;
+
 	for (;;) {
 		int64_t now = now_ms();
+		if (cpu_modules_at && now >= cpu_modules_at && in->shutdown == SHUTDOWN_NONE) {
+			cpu_modules_at = 0;
+			log_phase("CPU feature modules loaded (%d)", modules_load_cpu(""));
+		}
 		if (in->shutdown != SHUTDOWN_NONE)
 			shutdown_system(in);
 		for (size_t i = 0; i < in->njobs; i++) {
@@ -253,8 +268,13 @@ static _Noreturn void supervise(struct init *in)
 			}
 		}
 		/* a signal read while a runtime ran (a nested wait) has nothing left to wake us */
-		if (in->shutdown == SHUTDOWN_NONE)
-			sup_step(in, sup_next_wait(in));
+		if (in->shutdown == SHUTDOWN_NONE) {
+			int wait = sup_next_wait(in);
+			int64_t left = cpu_modules_at ? cpu_modules_at - now_ms() : -1;
+			if (cpu_modules_at && (wait < 0 || left < wait))
+				wait = left > 0 ? (int)left : 0;
+			sup_step(in, wait);
+		}
 	}
 }
 
@@ -377,9 +397,6 @@ int main(int argc, char **argv)
 	runtime_run_all(&in, JOB_ONBOOT, dir);
 	log_phase("onboot done");
 	start_services(&in);
-	/* only faster versions of what the kernel has: after what the boot waits for */
-	if (!in.test && !in.opt.modules_off)
-		log_phase("CPU feature modules loaded (%d)", modules_load_cpu(""));
 	if (in.opt.shutdown_s >= 0)
 		in.shutdown_at_ms = now_ms() + (int64_t)in.opt.shutdown_s * 1000;
 	supervise(&in);
