@@ -255,6 +255,8 @@ int modules_load_all(const char *root);
  * versions of what the kernel has already, so nothing waits for them; the count.
  */
 int modules_load_cpu(const char *root);
+/* Loads NAME, a module or an alias (fs-efivarfs), with what it needs: 0, or -1 if not there. */
+int modules_probe(const char *root, const char *name);
 struct modules;
 struct modules *modules_open(const char *dir);
 void modules_close(struct modules *m);

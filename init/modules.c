@@ -512,6 +512,20 @@ static int probe_one(struct modules *m, const char *name, const char *params)
 	return p.failed ? -1 : 0;
 }
 
+int modules_probe(const char *root, const char *name)
+{
+	char dir[PATH_MAX];
+
+	if (modules_dir(root, dir, sizeof(dir)) < 0)
+		return -1;
+	struct modules *m = modules_open(dir);
+	if (!m)
+		return -1;
+	int r = probe_one(m, name, "");
+	modules_close(m);
+	return r;
+}
+
 /* A line for dmesg: what the kernel asked for and got. */
 __attribute__((format(printf, 1, 2))) static void kmsg(const char *fmt, ...)
 {

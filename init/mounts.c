@@ -264,13 +264,85 @@ static void cgroup_v1_setup(void)
 		log_warn("cannot mount the systemd cgroup: %s", strerror(errno));
 }
 
+/* Whether /proc/filesystems lists TYPE. */
+static bool fs_type_known(const char *type)
+{
+	char *list = read_file("/proc/filesystems", 65536, NULL);
+	bool known = false;
+
+	for (char *line = list, *next; line && *line && !known; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		char *name = strchr(line, '\t');
+		known = name && !strcmp(name + 1, type);
+	}
+	free(list);
+	return known;
+}
+
+/*
+ * The optional file systems are mounted with the kernel's module requests
+ * off: each request starts /sbin/modprobe (init again) as a new process,
+ * which under emulation costs more than the mount, and they come to nothing
+ * in most images (bpffs asks for bpf_preload at every mount, binfmt_misc for
+ * itself). A type the kernel lacks is loaded here from the image's modules
+ * instead, or its mount skipped; so is one without its mount point.
+ */
+static void optional_mounts_begin(char *saved, size_t len)
+{
+	int fd = open("/proc/sys/kernel/modprobe", O_RDWR | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, saved, len - 1) : -1;
+
+	saved[n > 0 ? n : 0] = '\0';
+	if (n > 0 && lseek(fd, 0, SEEK_SET) == 0 && write(fd, "\n", 1) != 1)
+		saved[0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+static void optional_mounts_end(const char *saved)
+{
+	int fd = saved[0] ? open("/proc/sys/kernel/modprobe", O_WRONLY | O_CLOEXEC) : -1;
+
+	if (fd >= 0) {
+		write_all(fd, saved, strlen(saved));
+		close(fd);
+	}
+}
+
+static bool optional_mount_possible(const struct kmount *m)
+{
+	char alias[64];
+
+	if (access(m->dst, F_OK) < 0)
+		return false;
+	if (fs_type_known(m->type))
+		return true;
+	snprintf(alias, sizeof(alias), "fs-%s", m->type);
+	return modules_probe("", alias) == 0;
+}
+
 int mounts_setup(void)
 {
 	mode_t old = umask(0);
 	int r = 0;
+	char modprobe[256] = "";
+	bool optional = false;
 
 	for (size_t i = 0; i < sizeof(kernel_mounts) / sizeof(kernel_mounts[0]); i++) {
 		const struct kmount *m = &kernel_mounts[i];
+		if (m->silent != optional) {
+			if (optional)
+				optional_mounts_end(modprobe);
+			else
+				optional_mounts_begin(modprobe, sizeof(modprobe));
+			optional = m->silent;
+		}
+		if (m->silent && !optional_mount_possible(m))
+			continue;
 		if (!m->silent)
 			mkdir(m->dst, 0755);
 		if (mount(m->src, m->dst, m->type, m->flags, m->data) == 0 || errno == EBUSY) {
@@ -296,6 +368,8 @@ int mounts_setup(void)
 			mkdir("/dev/pts", 0755);
 		}
 	}
+	if (optional)
+		optional_mounts_end(modprobe);
 	umask(old);
 	return r;
 }
