@@ -47,6 +47,11 @@ __attribute__((format(printf, 1, 2))) void log_debug(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void log_phase(const char *fmt, ...);
 /* The same for a phase that began at US (CLOCK_BOOTTIME microseconds). */
 __attribute__((format(printf, 2, 3))) void log_phase_at(int64_t us, const char *fmt, ...);
+/*
+ * A phase after the boot, once the console is the services' (a shell's
+ * prompt may be on it): in boot-times, and on the console with unikit.debug.
+ */
+__attribute__((format(printf, 1, 2))) void log_phase_late(const char *fmt, ...);
 /* Writes the phases so far to PATH and appends the later ones there too. */
 void log_phase_file(const char *path);
 /* Writes all of buf to fd, retrying on EINTR and short writes. */

@@ -166,15 +166,17 @@ int64_t since_boot_us(void)
 	return clock_us(CLOCK_BOOTTIME);
 }
 
-static void vphase(int64_t us, const char *fmt, va_list ap)
+static void vphase(int64_t us, bool console, const char *fmt, va_list ap)
 {
 	char what[80], line[96], t[32];
 
 	vsnprintf(what, sizeof(what), fmt, ap);
 	msgf(line, sizeof(line), "%lld.%03lld %s\n", (long long)(us / 1000000),
 	     (long long)(us / 1000 % 1000), what);
-	if (!log_quiet)
+	if (console && !log_quiet)
 		log_info("%s %s", stamp(t, sizeof(t), us), what);
+	else if (!console)
+		log_debug("%s", what);
 	if (phase_fd >= 0)
 		write_all(phase_fd, line, strlen(line));
 	else if (nphases < PHASES_MAX)
@@ -186,7 +188,7 @@ void log_phase(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vphase(since_boot_us(), fmt, ap);
+	vphase(since_boot_us(), true, fmt, ap);
 	va_end(ap);
 }
 
@@ -195,7 +197,16 @@ void log_phase_at(int64_t us, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vphase(us, fmt, ap);
+	vphase(us, true, fmt, ap);
+	va_end(ap);
+}
+
+void log_phase_late(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vphase(since_boot_us(), false, fmt, ap);
 	va_end(ap);
 }
 

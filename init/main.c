@@ -251,7 +251,7 @@ static _Noreturn void supervise(struct init *in)
 		int64_t now = now_ms();
 		if (cpu_modules_at && now >= cpu_modules_at && in->shutdown == SHUTDOWN_NONE) {
 			cpu_modules_at = 0;
-			log_phase("CPU feature modules loaded (%d)", modules_load_cpu(""));
+			log_phase_late("CPU feature modules loaded (%d)", modules_load_cpu(""));
 		}
 		if (in->shutdown != SHUTDOWN_NONE)
 			shutdown_system(in);

@@ -63,7 +63,7 @@ test_expect_success 'the virtio modules load with their dependencies first, eth0
 '
 
 test_expect_success 'the CPU feature modules load once the services started' '
-	test_grep -E "unikit: \[ *[0-9]+\.[0-9]{3}\] CPU feature modules loaded \(1\)" "$CONSOLE" &&
+	test_grep -E "unikit: debug: \[ *[0-9]+\.[0-9]{3}\] CPU feature modules loaded \(1\)" "$CONSOLE" &&
 	c=$(grep -n "loaded module .crc32c_intel." "$CONSOLE" | cut -d: -f1) &&
 	s=$(grep -n "services started" "$CONSOLE" | cut -d: -f1) &&
 	test "$s" -lt "$c"
