@@ -25,21 +25,28 @@ set -e
 state=${FAKE_RUNTIME_STATE:?}
 cmd=$1
 shift
+# create and run: options, then the container's name
 case $cmd in
-create)
-	bundle= pidfile=
+create | run)
+	detach=false bundle= pidfile=
 	while [ $# -gt 1 ]; do
 		case $1 in
+		--detach) [ "$cmd" = run ] || break; detach=true; shift ;;
 		--bundle) bundle=$2; shift 2 ;;
 		--pid-file) pidfile=$2; shift 2 ;;
-		*) echo "fake runtime: unknown option $1" >&2; exit 2 ;;
+		*) break ;;
 		esac
 	done
+	[ $# -eq 1 ] || { echo "fake runtime: unknown option $1" >&2; exit 2; }
 	name=$1
 	[ -x "$bundle/run" ] || { echo "fake runtime: no $bundle/run" >&2; exit 1; }
+	echo "$name" >>"$state/created"
+	;;
+esac
+case $cmd in
+create)
 	rm -f "$state/$name.fifo"
 	mkfifo "$state/$name.fifo"
-	echo "$name" >>"$state/created"
 	(read -r _ <"$state/$name.fifo"; exec "$bundle/run") &
 	echo $! >"$pidfile"
 	;;
@@ -47,18 +54,6 @@ start)
 	echo go >"$state/$1.fifo"
 	;;
 run)
-	detach=false bundle= pidfile=
-	while [ $# -gt 1 ]; do
-		case $1 in
-		--detach) detach=true; shift ;;
-		--bundle) bundle=$2; shift 2 ;;
-		--pid-file) pidfile=$2; shift 2 ;;
-		*) echo "fake runtime: unknown option $1" >&2; exit 2 ;;
-		esac
-	done
-	name=$1
-	[ -x "$bundle/run" ] || { echo "fake runtime: no $bundle/run" >&2; exit 1; }
-	echo "$name" >>"$state/created"
 	# a slow runtime, for tests of what init does while it waits
 	if [ -f "$bundle/runtime-delay" ]; then sleep "$(cat "$bundle/runtime-delay")"; fi
 	if $detach; then
