@@ -380,6 +380,19 @@ static int modules_dir(const char *root, char *dir, size_t len)
 	return pathf(dir, len, "%s/lib/modules/%s", root, u.release);
 }
 
+/* The running kernel's modules under ROOT, or NULL (a debug line says where none were). */
+static struct modules *modules_open_root(const char *root)
+{
+	char dir[PATH_MAX];
+
+	if (modules_dir(root, dir, sizeof(dir)) < 0)
+		return NULL;
+	struct modules *m = modules_open(dir);
+	if (!m)
+		log_debug("no modules.alias or modules.dep in '%s'", dir);
+	return m;
+}
+
 /* modules.devname's nodes ("tun net/tun c10:200") under ROOT, so that opening one loads its module.
  */
 static void static_nodes(struct modules *m, const char *root)
@@ -415,15 +428,11 @@ static void static_nodes(struct modules *m, const char *root)
 
 int modules_load_all(const char *root)
 {
-	char dir[PATH_MAX], file[PATH_MAX];
+	char file[PATH_MAX];
+	struct modules *m = modules_open_root(root);
 
-	if (modules_dir(root, dir, sizeof(dir)) < 0)
+	if (!m)
 		return 0;
-	struct modules *m = modules_open(dir);
-	if (!m) {
-		log_debug("no modules.alias or modules.dep in '%s'", dir);
-		return 0;
-	}
 	static_nodes(m, root);
 	pathf(file, sizeof(file), "%s/etc/modules-load", root);
 	load_listed(m, file);
@@ -441,12 +450,9 @@ int modules_load_all(const char *root)
 
 int modules_load_cpu(const char *root)
 {
-	char dir[PATH_MAX];
+	struct modules *m = modules_open_root(root);
 	int count = 0;
 
-	if (modules_dir(root, dir, sizeof(dir)) < 0)
-		return 0;
-	struct modules *m = modules_open(dir);
 	if (!m)
 		return 0;
 	/* the CPU's features are the modalias of the cpu subsystem's own device */
@@ -514,11 +520,8 @@ static int probe_one(struct modules *m, const char *name, const char *params)
 
 int modules_probe(const char *root, const char *name)
 {
-	char dir[PATH_MAX];
+	struct modules *m = modules_open_root(root);
 
-	if (modules_dir(root, dir, sizeof(dir)) < 0)
-		return -1;
-	struct modules *m = modules_open(dir);
 	if (!m)
 		return -1;
 	int r = probe_one(m, name, "");
