@@ -264,23 +264,13 @@ static void cgroup_v1_setup(void)
 		log_warn("cannot mount the systemd cgroup: %s", strerror(errno));
 }
 
-/* Whether /proc/filesystems lists TYPE. */
-static bool fs_type_known(const char *type)
+/* Whether LIST (/proc/filesystems: "nodev\tproc\n\text4\n") has TYPE. */
+static bool fs_type_listed(const char *list, const char *type)
 {
-	char *list = read_file("/proc/filesystems", 65536, NULL);
-	bool known = false;
+	char line[64];
 
-	for (char *line = list, *next; line && *line && !known; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
-		char *name = strchr(line, '\t');
-		known = name && !strcmp(name + 1, type);
-	}
-	free(list);
-	return known;
+	snprintf(line, sizeof(line), "\t%s\n", type);
+	return list && strstr(list, line);
 }
 
 /*
@@ -313,13 +303,13 @@ static void optional_mounts_end(const char *saved)
 	}
 }
 
-static bool optional_mount_possible(const struct kmount *m)
+static bool optional_mount_possible(const struct kmount *m, const char *filesystems)
 {
 	char alias[64];
 
 	if (access(m->dst, F_OK) < 0)
 		return false;
-	if (fs_type_known(m->type))
+	if (fs_type_listed(filesystems, m->type))
 		return true;
 	snprintf(alias, sizeof(alias), "fs-%s", m->type);
 	return modules_probe("", alias) == 0;
@@ -329,19 +319,22 @@ int mounts_setup(void)
 {
 	mode_t old = umask(0);
 	int r = 0;
-	char modprobe[256] = "";
+	char modprobe[256] = "", *filesystems = NULL;
 	bool optional = false;
 
 	for (size_t i = 0; i < sizeof(kernel_mounts) / sizeof(kernel_mounts[0]); i++) {
 		const struct kmount *m = &kernel_mounts[i];
 		if (m->silent != optional) {
-			if (optional)
+			if (optional) {
 				optional_mounts_end(modprobe);
-			else
+			} else {
 				optional_mounts_begin(modprobe, sizeof(modprobe));
+				free(filesystems);
+				filesystems = read_file("/proc/filesystems", 65536, NULL);
+			}
 			optional = m->silent;
 		}
-		if (m->silent && !optional_mount_possible(m))
+		if (m->silent && !optional_mount_possible(m, filesystems))
 			continue;
 		if (!m->silent)
 			mkdir(m->dst, 0755);
@@ -370,6 +363,7 @@ int mounts_setup(void)
 	}
 	if (optional)
 		optional_mounts_end(modprobe);
+	free(filesystems);
 	umask(old);
 	return r;
 }
