@@ -181,8 +181,9 @@ struct init {
 	} unclaimed[16];
 	unsigned unclaimed_next;
 	enum shutdown_action shutdown;
-	int64_t shutdown_at_ms; /* unikit.shutdown deadline, 0 when none */
-	bool no_children;	/* the last reap found no child left */
+	int64_t shutdown_at_ms;	   /* unikit.shutdown deadline, 0 when none */
+	int64_t cpu_modules_at_ms; /* when the CPU feature modules are due, 0 when not */
+	bool no_children;	   /* the last reap found no child left */
 };
 
 /* ---- supervise.c: the event loop ---- */
@@ -192,7 +193,10 @@ struct init {
  * children. unikit.shutdown's deadline ends the wait and sets in->shutdown.
  */
 void sup_step(struct init *in, int timeout_ms);
-/* How long the supervision loop may wait: 0 when a service ended, else until the next restart. */
+/*
+ * How long the supervision loop may wait: 0 when a service ended, else until
+ * the next restart or the CPU feature modules are due.
+ */
 int sup_next_wait(struct init *in);
 /* Starts ARGV with its output on out_fd (-1: inherit); the pid or -1 (logged). */
 pid_t sup_spawn(struct init *in, char *const argv[], int out_fd);

@@ -244,13 +244,14 @@ static _Noreturn void supervise(struct init *in)
 	 * has: they wait until the services are under way, not to hold up their
 	 * first steps (or their first lines, which pass through this loop).
 	 */
-	int64_t cpu_modules_at =
-		in->test || in->opt.modules_off ? 0 : now_ms() + CPU_MODULES_DELAY_MS;
+	if (!in->test && !in->opt.modules_off)
+		in->cpu_modules_at_ms = now_ms() + CPU_MODULES_DELAY_MS;
 
 	for (;;) {
 		int64_t now = now_ms();
-		if (cpu_modules_at && now >= cpu_modules_at && in->shutdown == SHUTDOWN_NONE) {
-			cpu_modules_at = 0;
+		if (in->cpu_modules_at_ms && now >= in->cpu_modules_at_ms &&
+		    in->shutdown == SHUTDOWN_NONE) {
+			in->cpu_modules_at_ms = 0;
 			log_phase_late("CPU feature modules loaded (%d)", modules_load_cpu(""));
 		}
 		if (in->shutdown != SHUTDOWN_NONE)
@@ -268,13 +269,8 @@ static _Noreturn void supervise(struct init *in)
 			}
 		}
 		/* a signal read while a runtime ran (a nested wait) has nothing left to wake us */
-		if (in->shutdown == SHUTDOWN_NONE) {
-			int wait = sup_next_wait(in);
-			int64_t left = cpu_modules_at ? cpu_modules_at - now_ms() : -1;
-			if (cpu_modules_at && (wait < 0 || left < wait))
-				wait = left > 0 ? (int)left : 0;
-			sup_step(in, wait);
-		}
+		if (in->shutdown == SHUTDOWN_NONE)
+			sup_step(in, sup_next_wait(in));
 	}
 }
 

@@ -241,6 +241,8 @@ int sup_next_wait(struct init *in)
 		if (j->state == JOB_BACKOFF && (due < 0 || j->next_start_ms < due))
 			due = j->next_start_ms;
 	}
+	if (in->cpu_modules_at_ms && (due < 0 || in->cpu_modules_at_ms < due))
+		due = in->cpu_modules_at_ms;
 	if (due < 0)
 		return -1;
 	return due > now ? (int)(due - now > 60000 ? 60000 : due - now) : 0;
