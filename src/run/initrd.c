@@ -33,10 +33,7 @@ static bool hex8(const uint8_t *p, uint32_t *out)
 	uint32_t v = 0;
 
 	for (int i = 0; i < 8; i++) {
-		int c = p[i], d = c >= '0' && c <= '9'	 ? c - '0'
-				  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-				  : c >= 'A' && c <= 'F' ? c - 'A' + 10
-							 : -1;
+		int d = hex_digit(p[i]);
 		if (d < 0)
 			return false;
 		v = v << 4 | (uint32_t)d;

@@ -303,24 +303,13 @@ enum run_arch run_arch_host(void)
 #endif
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int run_mac_parse(const char *s, uint8_t mac[6])
 {
 	uint8_t m[6];
 	size_t i = 0;
 
 	for (size_t b = 0; b < 6; b++) {
-		int hi = hexval(s[i]), lo = hi < 0 ? -1 : hexval(s[i + 1]);
+		int hi = hex_digit(s[i]), lo = hi < 0 ? -1 : hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		m[b] = (uint8_t)(hi << 4 | lo);

@@ -254,17 +254,6 @@ static bool text_is(const char *s, size_t len, const char *word)
 	return strlen(word) == len && memcmp(s, word, len) == 0;
 }
 
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 /* YAML 1.2 core integers: [-+]?[0-9]+, 0o[0-7]+, 0x[0-9a-fA-F]+. */
 static bool parse_int(const char *s, size_t len, int64_t *out, bool *range)
 {
@@ -284,9 +273,9 @@ static bool parse_int(const char *s, size_t len, int64_t *out, bool *range)
 	if (i == len)
 		return false;
 	for (; i < len; i++) {
-		int d = digit_value(s[i]);
+		int d = hex_digit(s[i]);
 
-		if (d >= (int)base)
+		if (d < 0 || d >= (int)base)
 			return false;
 		if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
 			*range = true;
