@@ -26,7 +26,8 @@
 	"  -org ORG     use ORG instead of the org in build.yml (it may start with a\n"    \
 	"               registry: -org localhost:5000/team)\n"                             \
 	"  -push        push each package to its registry after building it (or finding\n" \
-	"               it in the store), as 'unikit push' does\n"                         \
+	"               it in the store), as LinuxKit does: as TAG-ARCH, then TAG as an\n" \
+	"               index of every TAG-ARCH of build.yml's arches the registry has\n"  \
 	"  -q           no progress lines\n"                                               \
 	"\n"                                                                               \
 	"show-tag prints ORG/IMAGE:TAG for DIR without building it.\n"
@@ -36,12 +37,17 @@ static void progress(void *ctx, const char *line)
 	fprintf(stderr, "pkg %s: %s\n", (const char *)ctx, line);
 }
 
-/* -push: the package's image, from the store to its registry. */
+/*
+ * -push: the package's image, from the store to its registry, as LinuxKit
+ * does: tagged TAG-ARCH, and TAG an index of the architectures there.
+ */
 static int push_package(struct store *store, const struct pkg *p, bool quiet, struct uk_err *err)
 {
 	struct progress *pr = progress_new("push", quiet);
 	struct registry_opts ro = { .progress = progress_event, .progress_ctx = pr };
-	int r = registry_push(store, pkg_ref(p), NULL, &ro, err);
+	size_t n;
+	const char *const *arches = pkg_arches(p, &n);
+	int r = registry_push_arch(store, pkg_ref(p), NULL, arches, n, &ro, err);
 
 	progress_free(pr);
 	if (r < 0)

@@ -96,6 +96,12 @@ const char *pkg_ref(const struct pkg *p)
 	return p->ref;
 }
 
+const char *const *pkg_arches(const struct pkg *p, size_t *n)
+{
+	*n = p->r.arches.n;
+	return (const char *const *)p->r.arches.v;
+}
+
 static int sha256_fd(int fd, char hex[SHA256_HEX_LEN + 1], struct uk_err *err)
 {
 	struct sha256 h;

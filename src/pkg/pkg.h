@@ -43,6 +43,8 @@ void pkg_free(struct pkg *p);
 const char *pkg_tag(const struct pkg *p);  /* "3f2a..." (or build.yml's tag template applied) */
 const char *pkg_name(const struct pkg *p); /* "ORG/IMAGE:TAG", what show-tag prints */
 const char *pkg_ref(const struct pkg *p);  /* the store name: "docker.io/ORG/IMAGE:TAG" */
+/* build.yml's arches (default amd64 and arm64): what `pkg build -push` indexes. */
+const char *const *pkg_arches(const struct pkg *p, size_t *n);
 
 /*
  * Builds the image into the store and names it pkg_ref(), unless the store

@@ -85,6 +85,30 @@ void reg_descs_free(struct oci_desc *d, size_t n);
 /* "MANIFEST_UNKNOWN: manifest unknown" from a registry's error body, or NULL; caller frees. */
 char *reg_error_summary(const char *body, size_t len);
 
+/* A manifest or index as a registry served it. */
+struct reg_fetched {
+	char *body;
+	size_t len;
+	char digest[OCI_DIGEST_MAX]; /* of the bytes served */
+	json_t *doc;
+	enum reg_kind kind;
+	char *media_type;
+};
+
+void reg_fetched_release(struct reg_fetched *f);
+
+struct reg_client;
+
+/*
+ * GETs the manifest or index reference (a tag or a digest) of repository repo
+ * of registry domain, checks its bytes against want (a digest, or NULL) and
+ * against the registry's Docker-Content-Digest, and parses it. With absent
+ * not NULL, a 404 is not an error: *absent is set and 0 returned.
+ */
+int reg_manifest_get(struct reg_client *c, const char *domain, const char *repo, const char *scope,
+		     const char *reference, const char *want, struct reg_fetched *f, bool *absent,
+		     struct uk_err *err);
+
 /* ---- client.c ---- */
 
 struct reg_client;

@@ -4,6 +4,10 @@
 #include <string.h>
 
 #include "registry/internal.h"
+#include "util/sha256.h"
+
+static const char accept_header[] =
+	"Accept: " OCI_MT_INDEX ", " OCI_MT_MANIFEST ", " DOCKER_MT_LIST ", " DOCKER_MT_MANIFEST;
 
 static bool is_schema1(const char *mt)
 {
@@ -185,4 +189,75 @@ char *reg_error_summary(const char *body, size_t len)
 	}
 	json_decref(root);
 	return sb.len ? strbuf_detach(&sb, NULL) : NULL;
+}
+
+void reg_fetched_release(struct reg_fetched *f)
+{
+	free(f->body);
+	json_decref(f->doc);
+	free(f->media_type);
+	memset(f, 0, sizeof(*f));
+}
+
+int reg_manifest_get(struct reg_client *c, const char *domain, const char *repo, const char *scope,
+		     const char *reference, const char *want, struct reg_fetched *f, bool *absent,
+		     struct uk_err *err)
+{
+	_cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", repo, reference);
+	_cleanup_free_ char *step = xasprintf("get manifest '%s'", reference);
+	struct curl_slist *headers = curl_slist_append(NULL, accept_header);
+	struct reg_req req = { .method = "GET",
+			       .url = path,
+			       .repo = repo,
+			       .step = step,
+			       .scope = scope,
+			       .headers = headers };
+	struct reg_resp resp;
+	char hex[SHA256_HEX_LEN + 1];
+	int rc = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (absent)
+		*absent = false;
+	reg_resp_init(&resp, REG_MANIFEST_MAX);
+	if (reg_client_do(c, &req, &resp, err) < 0)
+		goto out;
+	if (resp.status == 404 && absent) {
+		*absent = true;
+		rc = 0;
+		goto out;
+	}
+	if (resp.status != 200) {
+		reg_err_http(c, err, repo, step, &resp);
+		goto out;
+	}
+	sha256_hex(resp.body.buf, resp.body.len, hex);
+	snprintf(f->digest, sizeof(f->digest), "sha256:%s", hex);
+	if (want && strcmp(want, f->digest) != 0) {
+		uk_err_setc(
+			err, UK_ERR_CORRUPT,
+			"registry '%s' repository '%s': %s: content is %s, not the digest asked for",
+			domain, repo, step, f->digest);
+		goto out;
+	}
+	if (resp.digest && oci_digest_valid(resp.digest) && strcmp(resp.digest, f->digest) != 0) {
+		uk_err_setc(
+			err, UK_ERR_CORRUPT,
+			"registry '%s' repository '%s': %s: content is %s, the registry says %s",
+			domain, repo, step, f->digest, resp.digest);
+		goto out;
+	}
+	if (reg_manifest_parse(resp.body.buf, resp.body.len, resp.content_type, &f->doc, &f->kind,
+			       &f->media_type, err) < 0) {
+		uk_err_wrap(err, "registry '%s' repository '%s': %s", domain, repo, step);
+		goto out;
+	}
+	f->body = strbuf_detach(&resp.body, &f->len);
+	rc = 0;
+out:
+	curl_slist_free_all(headers);
+	reg_resp_release(&resp);
+	if (rc < 0)
+		reg_fetched_release(f);
+	return rc;
 }

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "registry/internal.h"
-#include "util/sha256.h"
 
 #define PARALLEL_DEFAULT 4
 #define ERROR_BODY_MAX (64u << 10)
@@ -21,9 +20,6 @@
  */
 #define WRITE_BUF (1u << 20)
 #define WRITE_DELAY 0.25
-
-static const char accept_header[] =
-	"Accept: " OCI_MT_INDEX ", " OCI_MT_MANIFEST ", " DOCKER_MT_LIST ", " DOCKER_MT_MANIFEST;
 
 struct pull {
 	struct store *store;
@@ -44,86 +40,14 @@ static void pull_release(struct pull *p)
 	free(p->scope);
 }
 
-static void digest_of(const void *data, size_t len, char out[OCI_DIGEST_MAX])
-{
-	char hex[SHA256_HEX_LEN + 1];
-	sha256_hex(data, len, hex);
-	snprintf(out, OCI_DIGEST_MAX, "sha256:%s", hex);
-}
-
-/* A manifest or index, as served, checked against want (a digest) when given. */
-struct fetched {
-	char *body;
-	size_t len;
-	char digest[OCI_DIGEST_MAX];
-	json_t *doc;
-	enum reg_kind kind;
-	char *media_type;
-};
-
-static void fetched_release(struct fetched *f)
-{
-	free(f->body);
-	json_decref(f->doc);
-	free(f->media_type);
-	memset(f, 0, sizeof(*f));
-}
-
 static int fetch_manifest(struct pull *p, const char *reference, const char *want,
-			  struct fetched *f, struct uk_err *err)
+			  struct reg_fetched *f, struct uk_err *err)
 {
-	_cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", p->ref.path, reference);
-	_cleanup_free_ char *step = xasprintf("get manifest '%s'", reference);
-	struct curl_slist *headers = curl_slist_append(NULL, accept_header);
-	struct reg_req req = { .method = "GET",
-			       .url = path,
-			       .repo = p->ref.path,
-			       .step = step,
-			       .scope = p->scope,
-			       .headers = headers };
-	struct reg_resp resp;
-	int rc = -1;
-
-	memset(f, 0, sizeof(*f));
-	reg_resp_init(&resp, REG_MANIFEST_MAX);
-	if (reg_client_do(p->client, &req, &resp, err) < 0)
-		goto out;
-	if (resp.status != 200) {
-		reg_err_http(p->client, err, p->ref.path, step, &resp);
-		goto out;
-	}
-	digest_of(resp.body.buf, resp.body.len, f->digest);
-	if (want && strcmp(want, f->digest) != 0) {
-		uk_err_setc(
-			err, UK_ERR_CORRUPT,
-			"registry '%s' repository '%s': %s: content is %s, not the digest asked for",
-			p->ref.domain, p->ref.path, step, f->digest);
-		goto out;
-	}
-	if (resp.digest && oci_digest_valid(resp.digest) && strcmp(resp.digest, f->digest) != 0) {
-		uk_err_setc(
-			err, UK_ERR_CORRUPT,
-			"registry '%s' repository '%s': %s: content is %s, the registry says %s",
-			p->ref.domain, p->ref.path, step, f->digest, resp.digest);
-		goto out;
-	}
-	if (reg_manifest_parse(resp.body.buf, resp.body.len, resp.content_type, &f->doc, &f->kind,
-			       &f->media_type, err) < 0) {
-		uk_err_wrap(err, "registry '%s' repository '%s': %s", p->ref.domain, p->ref.path,
-			    step);
-		goto out;
-	}
-	f->body = strbuf_detach(&resp.body, &f->len);
-	rc = 0;
-out:
-	curl_slist_free_all(headers);
-	reg_resp_release(&resp);
-	if (rc < 0)
-		fetched_release(f);
-	return rc;
+	return reg_manifest_get(p->client, p->ref.domain, p->ref.path, p->scope, reference, want, f,
+				NULL, err);
 }
 
-static int store_manifest(struct pull *p, const struct fetched *f, struct uk_err *err)
+static int store_manifest(struct pull *p, const struct reg_fetched *f, struct uk_err *err)
 {
 	char digest[OCI_DIGEST_MAX];
 
@@ -529,8 +453,8 @@ out:
 
 static int pull_image(struct pull *p, struct uk_err *err)
 {
-	struct fetched top = { 0 }, child = { 0 };
-	struct fetched *image = &top;
+	struct reg_fetched top = { 0 }, child = { 0 };
+	struct reg_fetched *image = &top;
 	struct oci_desc *blobs = NULL, *missing = NULL;
 	size_t n_blobs = 0, n_missing = 0;
 	int rc = -1;
@@ -607,8 +531,8 @@ static int pull_image(struct pull *p, struct uk_err *err)
 out:
 	reg_descs_free(blobs, n_blobs);
 	free(missing);
-	fetched_release(&top);
-	fetched_release(&child);
+	reg_fetched_release(&top);
+	reg_fetched_release(&child);
 	return rc;
 }
 

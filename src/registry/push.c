@@ -542,46 +542,213 @@ static int64_t blobs_total(struct push *p, const struct oci_desc *d)
 	return total;
 }
 
+/* What both pushes start with: the destination, the store's image, a client. */
+static int push_open(struct push *p, struct store *store, const char *ref, const char *remote,
+		     const struct registry_opts *opts, struct oci_desc *top, struct uk_err *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->store = store;
+	p->opts = opts;
+	if (oci_ref_parse(&p->dest, remote ? remote : ref, err) < 0)
+		return -1;
+	if (!p->dest.tag && !p->dest.digest)
+		return uk_err_setc(err, UK_ERR_INPUT, "'%s': no tag to push to",
+				   remote ? remote : ref);
+	p->dest_name = oci_ref_string(&p->dest);
+	p->scope = xasprintf("repository:%s:pull,push", p->dest.path);
+	if (store_lookup(store, ref, top, NULL, err) < 0)
+		return -1;
+	return reg_client_new(&p->client, p->dest.domain, opts, err);
+}
+
+/* What both end with: rc, its error said to be the push of name's. */
+static int push_close(struct push *p, struct oci_desc *top, int rc, const char *name,
+		      struct uk_err *err)
+{
+	if (rc < 0)
+		uk_err_wrap(err, "push '%s'", name);
+	oci_desc_release(top);
+	oci_ref_release(&p->dest);
+	free(p->dest_name);
+	free(p->scope);
+	reg_client_free(p->client);
+	return rc;
+}
+
+static void push_started(struct push *p)
+{
+	struct registry_event ev = { .kind = REGISTRY_EV_START,
+				     .ref = p->dest_name,
+				     .total_size = p->total_size };
+	reg_emit(p->opts, &ev);
+}
+
+static void push_finished(struct push *p)
+{
+	struct registry_event ev = { .kind = REGISTRY_EV_FINISH,
+				     .ref = p->dest_name,
+				     .digest = p->top,
+				     .total_size = p->total_size,
+				     .total_done = p->total_done };
+	reg_emit(p->opts, &ev);
+}
+
 int registry_push(struct store *store, const char *ref, const char *remote,
 		  const struct registry_opts *opts, struct uk_err *err)
 {
-	struct push p = { .store = store, .opts = opts };
+	struct push p;
 	struct oci_desc top = { 0 };
 	int rc = -1;
 
-	if (oci_ref_parse(&p.dest, remote ? remote : ref, err) < 0)
-		goto out;
-	if (!p.dest.tag && !p.dest.digest) {
-		uk_err_setc(err, UK_ERR_INPUT, "'%s': no tag to push to", remote ? remote : ref);
-		goto out;
-	}
-	p.dest_name = oci_ref_string(&p.dest);
-	p.scope = xasprintf("repository:%s:pull,push", p.dest.path);
-	if (store_lookup(store, ref, &top, NULL, err) < 0)
-		goto out;
-	if (reg_client_new(&p.client, p.dest.domain, opts, err) < 0)
+	if (push_open(&p, store, ref, remote, opts, &top, err) < 0)
 		goto out;
 	p.total_size = blobs_total(&p, &top);
-	struct registry_event start = { .kind = REGISTRY_EV_START,
-					.ref = p.dest_name,
-					.total_size = p.total_size };
-	reg_emit(opts, &start);
+	push_started(&p);
 	if (push_top(&p, &top, err) < 0)
 		goto out;
-	struct registry_event fin = { .kind = REGISTRY_EV_FINISH,
-				      .ref = p.dest_name,
-				      .digest = p.top,
-				      .total_size = p.total_size,
-				      .total_done = p.total_done };
-	reg_emit(opts, &fin);
+	push_finished(&p);
 	rc = 0;
 out:
-	if (rc < 0)
-		uk_err_wrap(err, "push '%s'", remote ? remote : ref);
-	oci_desc_release(&top);
-	oci_ref_release(&p.dest);
-	free(p.dest_name);
-	free(p.scope);
-	reg_client_free(p.client);
+	return push_close(&p, &top, rc, remote ? remote : ref, err);
+}
+
+/* ---- LinuxKit's per-architecture tags and their index ---- */
+
+/* The platform of the image manifest doc, from its config in the store. */
+static int image_platform(struct push *p, json_t *doc, struct oci_platform *pl, struct uk_err *err)
+{
+	_cleanup_free_ char *body = NULL;
+	struct oci_desc *blobs = NULL;
+	size_t n = 0, len;
+	json_t *cfg = NULL;
+	int rc = -1;
+
+	if (reg_manifest_blobs(doc, &blobs, &n, err) < 0 ||
+	    store_blob_read_all(p->store, blobs[0].digest, REG_MANIFEST_MAX, &body, &len, err) < 0)
+		goto out;
+	cfg = json_loadb(body, len, 0, NULL);
+	const char *arch = json_string_value(json_object_get(cfg, "architecture"));
+	const char *os = json_string_value(json_object_get(cfg, "os"));
+	const char *variant = json_string_value(json_object_get(cfg, "variant"));
+	if (!arch || !os || strlen(arch) >= sizeof(pl->arch) || strlen(os) >= sizeof(pl->os) ||
+	    (variant && strlen(variant) >= sizeof(pl->variant))) {
+		uk_err_setc(err, UK_ERR_CORRUPT, "config %s: no valid architecture and os",
+			    blobs[0].digest);
+		goto out;
+	}
+	snprintf(pl->arch, sizeof(pl->arch), "%s", arch);
+	snprintf(pl->os, sizeof(pl->os), "%s", os);
+	snprintf(pl->variant, sizeof(pl->variant), "%s", variant ? variant : "");
+	rc = 0;
+out:
+	json_decref(cfg);
+	reg_descs_free(blobs, n);
 	return rc;
+}
+
+static json_t *index_entry(const char *media_type, const char *digest, int64_t size,
+			   const struct oci_platform *pl)
+{
+	json_t *platform = json_pack("{s:s, s:s}", "architecture", pl->arch, "os", pl->os);
+
+	if (pl->variant[0])
+		json_object_set_new(platform, "variant", json_string(pl->variant));
+	return json_pack("{s:s, s:s, s:I, s:o}", "mediaType", media_type, "digest", digest, "size",
+			 (json_int_t)size, "platform", platform);
+}
+
+/*
+ * The index entry of TAG-ARCH as the registry holds it (pushed from another
+ * host), or NULL (and no error) when it holds none.
+ */
+static int arch_entry(struct push *p, const char *arch, json_t **entry, struct uk_err *err)
+{
+	_cleanup_free_ char *reference = xasprintf("%s-%s", p->dest.tag, arch);
+	struct reg_fetched f;
+	struct oci_platform pl;
+	bool absent;
+
+	*entry = NULL;
+	if (oci_platform_parse(&pl, arch, err) < 0)
+		return -1;
+	if (reg_manifest_get(p->client, p->dest.domain, p->dest.path, p->scope, reference, NULL, &f,
+			     &absent, err) < 0)
+		return -1;
+	if (absent)
+		return 0;
+	int rc = 0;
+	if (f.kind != REG_KIND_MANIFEST)
+		rc = uk_err_setc(err, UK_ERR_INPUT,
+				 "registry '%s' repository '%s': '%s' is an index, not one "
+				 "architecture's image",
+				 p->dest.domain, p->dest.path, reference);
+	else
+		*entry = index_entry(f.media_type, f.digest, (int64_t)f.len, &pl);
+	reg_fetched_release(&f);
+	return rc;
+}
+
+int registry_push_arch(struct store *store, const char *ref, const char *remote,
+		       const char *const *arches, size_t n_arches, const struct registry_opts *opts,
+		       struct uk_err *err)
+{
+	_cleanup_free_ char *body = NULL, *mt = NULL, *own_tag = NULL;
+	struct push p;
+	struct oci_desc top = { 0 };
+	struct oci_platform own;
+	json_t *doc = NULL, *manifests = json_array(), *index = NULL;
+	enum reg_kind kind;
+	bool own_listed = false;
+	size_t len;
+	int rc = -1;
+
+	if (push_open(&p, store, ref, remote, opts, &top, err) < 0)
+		goto out;
+	if (!p.dest.tag) {
+		uk_err_setc(err, UK_ERR_INPUT, "'%s': a tag is needed, not a digest", p.dest_name);
+		goto out;
+	}
+	if (read_doc(&p, &top, &body, &len, &doc, &kind, &mt, err) < 0)
+		goto out;
+	if (kind != REG_KIND_MANIFEST) {
+		uk_err_setc(err, UK_ERR_INPUT, "'%s' is an index, not one architecture's image",
+			    ref);
+		goto out;
+	}
+	if (image_platform(&p, doc, &own, err) < 0)
+		goto out;
+	own_tag = xasprintf("%s-%s", p.dest.tag, own.arch);
+	if (strlen(own_tag) > 128) {
+		uk_err_setc(err, UK_ERR_INPUT, "tag '%s' is longer than the 128 characters allowed",
+			    own_tag);
+		goto out;
+	}
+	p.total_size = blobs_total(&p, &top);
+	push_started(&p);
+	if (push_manifest(&p, &top, own_tag, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n_arches; i++) {
+		json_t *entry = NULL;
+		if (!strcmp(arches[i], own.arch)) {
+			entry = index_entry(mt, top.digest, (int64_t)len, &own);
+			own_listed = true;
+		} else if (arch_entry(&p, arches[i], &entry, err) < 0) {
+			goto out;
+		}
+		if (entry)
+			json_array_append_new(manifests, entry);
+	}
+	if (!own_listed)
+		json_array_append_new(manifests, index_entry(mt, top.digest, (int64_t)len, &own));
+	index = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX,
+			  "manifests", manifests);
+	if (put_new_index(&p, index, err) < 0)
+		goto out;
+	push_finished(&p);
+	rc = 0;
+out:
+	json_decref(index);
+	json_decref(manifests);
+	json_decref(doc);
+	return push_close(&p, &top, rc, remote ? remote : ref, err);
 }

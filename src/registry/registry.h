@@ -95,3 +95,13 @@ int registry_pull_missing(struct store *store, const char *ref, const struct reg
  */
 int registry_push(struct store *store, const char *ref, const char *remote,
 		  const struct registry_opts *opts, struct uk_err *err);
+
+/*
+ * LinuxKit's push of a package: the image named ref (one architecture's
+ * manifest) goes to remote (NULL: ref) tagged TAG-ARCH, ARCH the one in its
+ * config; then TAG becomes an OCI index of every TAG-A the registry holds for
+ * A in arches, the ones pushed from hosts of other architectures included.
+ */
+int registry_push_arch(struct store *store, const char *ref, const char *remote,
+		       const char *const *arches, size_t n_arches, const struct registry_opts *opts,
+		       struct uk_err *err);
