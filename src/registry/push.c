@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "registry/internal.h"
+#include "util/sha256.h"
 
 #define CHUNK_DEFAULT (32ll << 20)
 #define ERROR_BODY_MAX (64u << 10)
@@ -614,26 +615,50 @@ out:
 
 /* ---- LinuxKit's per-architecture tags and their index ---- */
 
-/* The platform of the image manifest doc, from its config in the store. */
-static int image_platform(struct push *p, json_t *doc, struct oci_platform *pl, struct uk_err *err)
+/* An image config the registry holds, checked against its digest. */
+static int get_config(struct push *p, const char *digest, char **body, size_t *len,
+		      struct uk_err *err)
 {
-	_cleanup_free_ char *body = NULL;
-	struct oci_desc *blobs = NULL;
-	size_t n = 0, len;
-	json_t *cfg = NULL;
+	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", p->dest.path, digest);
+	_cleanup_free_ char *step = xasprintf("get config %s", digest);
+	struct reg_req req = {
+		.method = "GET", .url = path, .repo = p->dest.path, .step = step, .scope = p->scope
+	};
+	struct reg_resp resp;
+	char hex[SHA256_HEX_LEN + 1];
 	int rc = -1;
 
-	if (reg_manifest_blobs(doc, &blobs, &n, err) < 0 ||
-	    store_blob_read_all(p->store, blobs[0].digest, REG_MANIFEST_MAX, &body, &len, err) < 0)
+	reg_resp_init(&resp, REG_MANIFEST_MAX);
+	if (reg_client_do(p->client, &req, &resp, err) < 0 ||
+	    expect_status(p, &resp, 200, step, err) < 0)
 		goto out;
-	cfg = json_loadb(body, len, 0, NULL);
+	sha256_hex(resp.body.buf, resp.body.len, hex);
+	if (strncmp(digest, "sha256:", 7) != 0 || strcmp(digest + 7, hex) != 0) {
+		uk_err_setc(err, UK_ERR_CORRUPT,
+			    "registry '%s' repository '%s': %s: content is sha256:%s",
+			    p->dest.domain, p->dest.path, step, hex);
+		goto out;
+	}
+	*body = strbuf_detach(&resp.body, len);
+	rc = 0;
+out:
+	reg_resp_release(&resp);
+	return rc;
+}
+
+/* The platform an image config (body) declares. */
+static int config_platform(const char *body, size_t len, const char *digest,
+			   struct oci_platform *pl, struct uk_err *err)
+{
+	json_t *cfg = json_loadb(body, len, 0, NULL);
 	const char *arch = json_string_value(json_object_get(cfg, "architecture"));
 	const char *os = json_string_value(json_object_get(cfg, "os"));
 	const char *variant = json_string_value(json_object_get(cfg, "variant"));
+	int rc = -1;
+
 	if (!arch || !os || strlen(arch) >= sizeof(pl->arch) || strlen(os) >= sizeof(pl->os) ||
 	    (variant && strlen(variant) >= sizeof(pl->variant))) {
-		uk_err_setc(err, UK_ERR_CORRUPT, "config %s: no valid architecture and os",
-			    blobs[0].digest);
+		uk_err_setc(err, UK_ERR_CORRUPT, "config %s: no valid architecture and os", digest);
 		goto out;
 	}
 	snprintf(pl->arch, sizeof(pl->arch), "%s", arch);
@@ -642,6 +667,29 @@ static int image_platform(struct push *p, json_t *doc, struct oci_platform *pl, 
 	rc = 0;
 out:
 	json_decref(cfg);
+	return rc;
+}
+
+/* The platform of the image manifest doc: its config from the store, or from the registry. */
+static int image_platform(struct push *p, json_t *doc, bool remote, struct oci_platform *pl,
+			  struct uk_err *err)
+{
+	_cleanup_free_ char *body = NULL;
+	struct oci_desc *blobs = NULL;
+	size_t n = 0, len = 0;
+	int rc = -1;
+
+	if (reg_manifest_blobs(doc, &blobs, &n, err) < 0)
+		goto out;
+	if (!remote) {
+		if (store_blob_read_all(p->store, blobs[0].digest, REG_MANIFEST_MAX, &body, &len,
+					err) < 0)
+			goto out;
+	} else if (get_config(p, blobs[0].digest, &body, &len, err) < 0) {
+		goto out;
+	}
+	rc = config_platform(body, len, blobs[0].digest, pl, err);
+out:
 	reg_descs_free(blobs, n);
 	return rc;
 }
@@ -669,21 +717,31 @@ static int arch_entry(struct push *p, const char *arch, json_t **entry, struct u
 	bool absent;
 
 	*entry = NULL;
-	if (oci_platform_parse(&pl, arch, err) < 0)
-		return -1;
 	if (reg_manifest_get(p->client, p->dest.domain, p->dest.path, p->scope, reference, NULL, &f,
 			     &absent, err) < 0)
 		return -1;
 	if (absent)
 		return 0;
-	int rc = 0;
-	if (f.kind != REG_KIND_MANIFEST)
-		rc = uk_err_setc(err, UK_ERR_INPUT,
-				 "registry '%s' repository '%s': '%s' is an index, not one "
-				 "architecture's image",
-				 p->dest.domain, p->dest.path, reference);
-	else
-		*entry = index_entry(f.media_type, f.digest, (int64_t)f.len, &pl);
+	int rc = -1;
+	if (f.kind != REG_KIND_MANIFEST) {
+		uk_err_setc(err, UK_ERR_INPUT,
+			    "registry '%s' repository '%s': '%s' is an index, not one "
+			    "architecture's image",
+			    p->dest.domain, p->dest.path, reference);
+		goto out;
+	}
+	if (image_platform(p, f.doc, true, &pl, err) < 0)
+		goto out;
+	if (strcmp(pl.arch, arch) != 0) {
+		_cleanup_free_ char *what = oci_platform_string(&pl);
+		uk_err_setc(err, UK_ERR_INPUT,
+			    "registry '%s' repository '%s': '%s' holds an image for %s",
+			    p->dest.domain, p->dest.path, reference, what);
+		goto out;
+	}
+	*entry = index_entry(f.media_type, f.digest, (int64_t)f.len, &pl);
+	rc = 0;
+out:
 	reg_fetched_release(&f);
 	return rc;
 }
@@ -715,7 +773,7 @@ int registry_push_arch(struct store *store, const char *ref, const char *remote,
 			    ref);
 		goto out;
 	}
-	if (image_platform(&p, doc, &own, err) < 0)
+	if (image_platform(&p, doc, false, &own, err) < 0)
 		goto out;
 	own_tag = xasprintf("%s-%s", p.dest.tag, own.arch);
 	if (strlen(own_tag) > 128) {

@@ -66,7 +66,16 @@ test_expect_success 'an index at TAG-ARCH is refused in one line, TAG left as it
 	test "$(wc -l <err)" = 1 &&
 	test_grep -q "repository .team/hello.: .${name##*:}-arm64. is an index, not one architecture.s image" err &&
 	skopeo_digest "$name" >after &&
-	test_cmp before after &&
+	test_cmp before after
+'
+
+test_expect_success 'a TAG-ARCH holding another architecture is refused in one line' '
+	name=$(cat name) &&
+	fixture_image "$TRASH/amd" amd --arch amd64 &&
+	skopeo_push "$TRASH/amd" amd "$name-arm64" &&
+	test_must_fail unikit pkg build -q -org 127.0.0.1:$PORT/team -push hello 2>err &&
+	test "$(wc -l <err)" = 1 &&
+	test_grep -q ".${name##*:}-arm64. holds an image for linux/amd64" err &&
 	skopeo_push "$TRASH/arm" arm "$name-arm64"
 '
 
