@@ -160,7 +160,7 @@ int reg_manifest_blobs(json_t *manifest, struct oci_desc **out, size_t *n, struc
 /* Registry messages go into our one-line errors: no control characters, bounded. */
 static void add_clean(struct strbuf *sb, const char *s, size_t max)
 {
-	for (size_t i = 0; s[i] && i < max; i++)
+	for (size_t i = 0; i < max && s[i]; i++)
 		strbuf_addch(sb, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i]);
 }
 
