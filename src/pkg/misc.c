@@ -28,15 +28,10 @@ bool strv_contains(const struct strv *sv, const char *s)
 	return false;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void strv_sort(struct strv *sv)
 {
 	if (sv->n > 1)
-		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
+		qsort(sv->v, sv->n, sizeof(*sv->v), str_ptr_cmp);
 }
 
 void strv_release(struct strv *sv)

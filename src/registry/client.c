@@ -344,7 +344,8 @@ static int load_certs_d(struct reg_client *c, struct strbuf *extra, struct uk_er
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))strcmp);
+	if (n)
+		qsort(names, n, sizeof(*names), str_ptr_cmp);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);

@@ -504,11 +504,6 @@ static int full_mounts(const struct cfg *c, json_t *mounts)
 	return 0;
 }
 
-static int by_key(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int mount_list(const struct cfg *c, bool readonly, json_t **out)
 {
 	json_t *mounts = json_object();
@@ -544,7 +539,7 @@ static int mount_list(const struct cfg *c, bool readonly, json_t **out)
 	size_t n = json_object_size(mounts), i = 0;
 	const char **keys = xmalloc((n ? n : 1) * sizeof(*keys));
 	json_object_foreach(mounts, key, v) keys[i++] = key;
-	qsort(keys, n, sizeof(*keys), by_key);
+	qsort(keys, n, sizeof(*keys), str_ptr_cmp);
 	json_t *list = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append(list, json_object_get(mounts, keys[i]));
@@ -668,7 +663,7 @@ static int capabilities(const struct cfg *c, json_t **out)
 	const char **names = xmalloc((n ? n : 1) * sizeof(*names));
 	for (size_t i = 0; i < n; i++)
 		names[i] = json_string_value(json_array_get(bset, i));
-	qsort(names, n, sizeof(*names), by_key);
+	qsort(names, n, sizeof(*names), str_ptr_cmp);
 	json_t *bounding = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(bounding, json_string(names[i]));

@@ -67,5 +67,7 @@ ssize_t xread_all(int fd, void *buf, size_t len);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 bool streq_ptr(const char *a, const char *b);
+/* qsort()'s comparison for an array of strings (char * elements), in strcmp() order. */
+int str_ptr_cmp(const void *a, const void *b);
 /* The value of hex digit c (either case), or -1. */
 int hex_digit(int c);

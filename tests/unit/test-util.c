@@ -29,9 +29,24 @@ static void test_strbuf(void **state)
 	assert_memory_equal(sb.buf + sb.len - 4, "0999", 4);
 	strbuf_reset(&sb);
 	assert_string_equal(sb.buf, "");
+	strbuf_add(&sb, NULL, 0); /* nothing to add: the pointer is not read */
+	assert_int_equal(sb.len, 0);
 	char *p = strbuf_detach(&sb, NULL);
 	assert_string_equal(p, "");
 	free(p);
+}
+
+/* qsort() with str_ptr_cmp orders the strings, not the pointers to them. */
+static void test_str_ptr_cmp(void **state)
+{
+	char late[] = "b.cert", early[] = "a.cert", mid[] = "a.crt";
+	/* the strings stored in an order their addresses do not follow */
+	const char *v[] = { late, early, mid };
+
+	qsort(v, 3, sizeof(*v), str_ptr_cmp);
+	assert_string_equal(v[0], "a.cert");
+	assert_string_equal(v[1], "a.crt");
+	assert_string_equal(v[2], "b.cert");
 }
 
 static void test_err_wrap(void **state)
@@ -207,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf),	     cmocka_unit_test(test_err_wrap),
 		cmocka_unit_test(test_sha256),	     cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_proc_failure), cmocka_unit_test(test_size_parse),
+		cmocka_unit_test(test_str_ptr_cmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
