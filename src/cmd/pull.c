@@ -16,8 +16,18 @@
 
 /* ---- options ---- */
 
+int registry_cli_start(struct registry_cli *cli, const char *verb, const char *cache_dir)
+{
+	cli->progress = progress_new(verb, cli->quiet);
+	cli->opts.progress = progress_event;
+	cli->opts.progress_ctx = cli->progress;
+	return cmd_store_open(cache_dir, &cli->store);
+}
+
 void registry_cli_release(struct registry_cli *cli)
 {
+	store_free(cli->store);
+	progress_free(cli->progress);
 	for (size_t i = 0; i < cli->opts.n_mirrors; i++)
 		free((char *)cli->mirrors[i].registry);
 	free(cli->insecure);
@@ -337,8 +347,6 @@ static int pull(const char *what, int argc, char **argv)
 			      .ctx = &cli,
 			      .what = what,
 			      .help_first = true };
-	struct store *store = NULL;
-	struct progress *pr = NULL;
 	struct uk_err err = { 0 };
 	int first, rc = cmd_opts_parse(&o, argc, argv, &first);
 
@@ -348,17 +356,12 @@ static int pull(const char *what, int argc, char **argv)
 		rc = cmd_usage_error("cache pull: no image reference given");
 		goto out;
 	}
-	pr = progress_new("pull", cli.quiet);
-	cli.opts.progress = progress_event;
-	cli.opts.progress_ctx = pr;
-	rc = cmd_store_open(o.cache_dir, &store);
+	rc = registry_cli_start(&cli, "pull", o.cache_dir);
 	for (int i = first; rc == 0 && i < argc; i++) {
-		if (registry_pull(store, argv[i], &cli.opts, &err) < 0)
+		if (registry_pull(cli.store, argv[i], &cli.opts, &err) < 0)
 			rc = cmd_fail(&err);
 	}
 out:
-	store_free(store);
-	progress_free(pr);
 	registry_cli_release(&cli);
 	return rc;
 }

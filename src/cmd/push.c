@@ -65,8 +65,6 @@ static int push(const char *what, int argc, char **argv)
 			      .ctx = &cli,
 			      .what = what,
 			      .help_first = true };
-	struct store *store = NULL;
-	struct progress *pr = NULL;
 	struct uk_err err = { 0 };
 	int first, rc = cmd_opts_parse(&o, argc, argv, &first);
 
@@ -76,16 +74,12 @@ static int push(const char *what, int argc, char **argv)
 		rc = cmd_usage_error("push: expected REF [REMOTE]");
 		goto out;
 	}
-	pr = progress_new("push", cli.quiet);
-	cli.opts.progress = progress_event;
-	cli.opts.progress_ctx = pr;
-	rc = cmd_store_open(o.cache_dir, &store);
-	if (rc == 0 && registry_push(store, argv[first], first + 1 < argc ? argv[first + 1] : NULL,
-				     &cli.opts, &err) < 0)
+	rc = registry_cli_start(&cli, "push", o.cache_dir);
+	if (rc == 0 &&
+	    registry_push(cli.store, argv[first], first + 1 < argc ? argv[first + 1] : NULL,
+			  &cli.opts, &err) < 0)
 		rc = cmd_fail(&err);
 out:
-	store_free(store);
-	progress_free(pr);
 	registry_cli_release(&cli);
 	return rc;
 }

@@ -24,8 +24,18 @@ struct registry_cli {
 	struct registry_mirror *mirrors;
 	const char **cert_files;
 	bool quiet;
+	/* set by registry_cli_start() */
+	struct progress *progress;
+	struct store *store;
 };
 
+/*
+ * After the options: the progress display for verb ("pull", "push") in
+ * cli->opts, and the store (cache_dir, NULL: the default) in cli->store.
+ * Returns 0, or the exit status of a store that does not open.
+ */
+int registry_cli_start(struct registry_cli *cli, const char *verb, const char *cache_dir);
+/* Frees the options, the progress display and the store. */
 void registry_cli_release(struct registry_cli *cli);
 
 /*
