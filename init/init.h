@@ -264,10 +264,12 @@ int modules_load_all(const char *root);
  * versions of what the kernel has already, so nothing waits for them; the count.
  */
 int modules_load_cpu(const char *root);
-/* Loads NAME, a module or an alias (fs-efivarfs), with what it needs: 0, or -1 if not there. */
-int modules_probe(const char *root, const char *name);
 struct modules;
 struct modules *modules_open(const char *dir);
+/* The running kernel's modules under ROOT, or NULL (a debug line says where none were). */
+struct modules *modules_open_root(const char *root);
+/* Loads NAME, a module or an alias (fs-efivarfs), with what it needs: 0, or -1 if not there. */
+int modules_probe(struct modules *m, const char *name);
 void modules_close(struct modules *m);
 /* The modules.alias names matching one modalias, in file order, as a callback. */
 void modules_match(struct modules *m, const char *modalias,

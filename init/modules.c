@@ -380,8 +380,7 @@ static int modules_dir(const char *root, char *dir, size_t len)
 	return pathf(dir, len, "%s/lib/modules/%s", root, u.release);
 }
 
-/* The running kernel's modules under ROOT, or NULL (a debug line says where none were). */
-static struct modules *modules_open_root(const char *root)
+struct modules *modules_open_root(const char *root)
 {
 	char dir[PATH_MAX];
 
@@ -518,15 +517,9 @@ static int probe_one(struct modules *m, const char *name, const char *params)
 	return p.failed ? -1 : 0;
 }
 
-int modules_probe(const char *root, const char *name)
+int modules_probe(struct modules *m, const char *name)
 {
-	struct modules *m = modules_open_root(root);
-
-	if (!m)
-		return -1;
-	int r = probe_one(m, name, "");
-	modules_close(m);
-	return r;
+	return probe_one(m, name, "");
 }
 
 /* A line for dmesg: what the kernel asked for and got. */

@@ -281,60 +281,73 @@ static bool fs_type_listed(const char *list, const char *type)
  * itself). A type the kernel lacks is loaded here from the image's modules
  * instead, or its mount skipped; so is one without its mount point.
  */
-static void optional_mounts_begin(char *saved, size_t len)
+struct optional {
+	char modprobe[256];   /* /proc/sys/kernel/modprobe before, "" if unknown */
+	char *filesystems;    /* /proc/filesystems */
+	struct modules *mods; /* the image's modules, opened at the first type missing */
+	bool mods_opened;
+};
+
+static void optional_mounts_begin(struct optional *o)
 {
 	int fd = open("/proc/sys/kernel/modprobe", O_RDWR | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, saved, len - 1) : -1;
+	ssize_t n = fd >= 0 ? read(fd, o->modprobe, sizeof(o->modprobe) - 1) : -1;
 
-	saved[n > 0 ? n : 0] = '\0';
+	o->modprobe[n > 0 ? n : 0] = '\0';
 	if (n > 0 && lseek(fd, 0, SEEK_SET) == 0 && write(fd, "\n", 1) != 1)
-		saved[0] = '\0';
+		o->modprobe[0] = '\0';
 	if (fd >= 0)
 		close(fd);
+	o->filesystems = read_file("/proc/filesystems", 65536, NULL);
 }
 
-static void optional_mounts_end(const char *saved)
+static void optional_mounts_end(struct optional *o)
 {
-	int fd = saved[0] ? open("/proc/sys/kernel/modprobe", O_WRONLY | O_CLOEXEC) : -1;
+	int fd = o->modprobe[0] ? open("/proc/sys/kernel/modprobe", O_WRONLY | O_CLOEXEC) : -1;
 
 	if (fd >= 0) {
-		write_all(fd, saved, strlen(saved));
+		write_all(fd, o->modprobe, strlen(o->modprobe));
 		close(fd);
 	}
+	free(o->filesystems);
+	if (o->mods)
+		modules_close(o->mods);
+	memset(o, 0, sizeof(*o));
 }
 
-static bool optional_mount_possible(const struct kmount *m, const char *filesystems)
+static bool optional_mount_possible(struct optional *o, const struct kmount *m)
 {
 	char alias[64];
 
 	if (access(m->dst, F_OK) < 0)
 		return false;
-	if (fs_type_listed(filesystems, m->type))
+	if (fs_type_listed(o->filesystems, m->type))
 		return true;
+	if (!o->mods_opened) {
+		o->mods = modules_open_root("");
+		o->mods_opened = true;
+	}
 	snprintf(alias, sizeof(alias), "fs-%s", m->type);
-	return modules_probe("", alias) == 0;
+	return o->mods && modules_probe(o->mods, alias) == 0;
 }
 
 int mounts_setup(void)
 {
 	mode_t old = umask(0);
 	int r = 0;
-	char modprobe[256] = "", *filesystems = NULL;
+	struct optional opt = { 0 };
 	bool optional = false;
 
 	for (size_t i = 0; i < sizeof(kernel_mounts) / sizeof(kernel_mounts[0]); i++) {
 		const struct kmount *m = &kernel_mounts[i];
 		if (m->silent != optional) {
-			if (optional) {
-				optional_mounts_end(modprobe);
-			} else {
-				optional_mounts_begin(modprobe, sizeof(modprobe));
-				free(filesystems);
-				filesystems = read_file("/proc/filesystems", 65536, NULL);
-			}
+			if (optional)
+				optional_mounts_end(&opt);
+			else
+				optional_mounts_begin(&opt);
 			optional = m->silent;
 		}
-		if (m->silent && !optional_mount_possible(m, filesystems))
+		if (m->silent && !optional_mount_possible(&opt, m))
 			continue;
 		if (!m->silent)
 			mkdir(m->dst, 0755);
@@ -362,8 +375,7 @@ int mounts_setup(void)
 		}
 	}
 	if (optional)
-		optional_mounts_end(modprobe);
-	free(filesystems);
+		optional_mounts_end(&opt);
 	umask(old);
 	return r;
 }
