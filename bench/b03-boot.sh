@@ -39,26 +39,30 @@ for spec in unikit:bench/b03-boot.yml minimal:examples/minimal.yml; do
 	}
 done
 
+# with_init NAME INIT [INITRD]: $dir/NAME-{initrd.img,kernel,cmdline}, the
+# files of INITRD (none: no other file) with INIT as /init, booted on unikit's
+# kernel and command line.
+with_init() {
+	local root="$dir/$1-root"
+	rm -rf "$root"
+	mkdir -p "$root"
+	[ -z "${3:-}" ] || bsdtar -xf "$3" -C "$root"
+	rm -f "$root/init"
+	cp "$2" "$root/init"
+	(cd "$root" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0) | gzip -n >"$dir/$1-initrd.img"
+	ln -sf unikit-kernel "$dir/$1-kernel"
+	cp "$dir/unikit-cmdline" "$dir/$1-cmdline"
+}
+
 # The baseline: the same kernel and command line, the trivial init.
 musl-gcc -static -Os -o "$dir/trivial-init" bench/b03-init.c
-rm -rf "$dir/trivial-root"
-mkdir -p "$dir/trivial-root"
-cp "$dir/trivial-init" "$dir/trivial-root/init"
-(cd "$dir/trivial-root" && echo init | cpio --quiet -o -H newc -R 0:0) | gzip -n >"$dir/trivial-initrd.img"
-ln -sf unikit-kernel "$dir/trivial-kernel"
-cp "$dir/unikit-cmdline" "$dir/trivial-cmdline"
+with_init trivial "$dir/trivial-init"
 
 # The floor: unikit's initramfs with bench/b03-bound.c as /init, which runs
 # the same two containers with the same crun and does nothing else.
 musl-gcc -static -Os -o "$dir/bound-init" bench/b03-bound.c
-rm -rf "$dir/bound-root"
-mkdir -p "$dir/bound-root"
-bsdtar -xf "$dir/unikit-initrd.img" -C "$dir/bound-root"
-rm -f "$dir/bound-root/init"
-cp "$dir/bound-init" "$dir/bound-root/init"
-(cd "$dir/bound-root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) | gzip -n >"$dir/bound-initrd.img"
-ln -sf unikit-kernel "$dir/bound-kernel"
-cp "$dir/unikit-cmdline" "$dir/bound-cmdline"
+with_init bound "$dir/bound-init" "$dir/unikit-initrd.img"
 
 # boot PREFIX REGEX LOG [ARGS...]: boots PREFIX, prints the seconds from the
 # start of `unikit run` to the first console line matching REGEX; the whole
